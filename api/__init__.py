@@ -1,0 +1,1 @@
+"""The Falcon application serving Ralph's REST API."""

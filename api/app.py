@@ -1,0 +1,31 @@
+"""The WSGI application factory."""
+
+from __future__ import annotations
+
+import falcon
+
+from commands.catalog import RESOURCES
+from commands.config import Settings
+from workers.runtime import Runtime
+
+from . import errors
+from .auth import AuthMiddleware
+from .resources import Collection, Item
+from .root import ApiRoot, TokenAuth
+
+
+def create_app(runtime: Runtime | None = None) -> falcon.App:
+    """Build the API around ``runtime`` (from the environment when omitted)."""
+    rt = runtime or Runtime(Settings.from_env())
+    app = falcon.App(middleware=[AuthMiddleware(rt.reads, rt.settings.secret_key)])
+    app.req_options.auto_parse_qs_csv = False
+    app.req_options.keep_blank_qs_values = True
+    errors.install(app)
+    app.add_route("/api/", ApiRoot())
+    app.add_route("/api-token-auth/", TokenAuth(rt))
+    for res in RESOURCES:
+        collection, item = Collection(rt, res), Item(rt, res)
+        for prefix in (res.name, *res.aliases):
+            app.add_route(f"/api/{prefix}/", collection)
+            app.add_route(f"/api/{prefix}/{{pk:int}}/", item)
+    return app

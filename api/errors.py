@@ -1,0 +1,72 @@
+"""Error responses in DRF's shape."""
+
+from __future__ import annotations
+
+import falcon
+import msgspec
+
+from commands.handlers import Conflict, NotFound
+from commands.validation import ValidationFailed
+
+_encode = msgspec.json.Encoder().encode
+
+
+class ApiError(Exception):
+    """An error answered with ``status`` and a JSON ``body``."""
+
+    def __init__(self, status: int, body, headers: dict | None = None):
+        super().__init__(body)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def detail(status: int, message: str, **headers) -> ApiError:
+    """An error whose body is ``{"detail": message}``."""
+    return ApiError(status, {"detail": message}, headers)
+
+
+def not_found() -> ApiError:
+    return detail(404, "Not found.")
+
+
+def method_not_allowed(method: str, allowed) -> ApiError:
+    return detail(405, f'Method "{method}" not allowed.', Allow=", ".join(allowed))
+
+
+def _send(resp: falcon.Response, status: int, body, headers: dict) -> None:
+    resp.status = status
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = _encode(body)
+    for name, value in headers.items():
+        resp.set_header(name, value)
+
+
+def _api_error(req, resp, ex: ApiError, params):
+    _send(resp, ex.status, ex.body, ex.headers)
+
+
+def _validation(req, resp, ex: ValidationFailed, params):
+    _send(resp, 400, ex.errors, {})
+
+
+def _conflict(req, resp, ex: Conflict, params):
+    _send(resp, 409, {"detail": ex.detail, "referenced_by": ex.referenced_by}, {})
+
+
+def _not_found(req, resp, ex: NotFound, params):
+    _send(resp, 404, {"detail": "Not found."}, {})
+
+
+def _http_error(req, resp, ex: falcon.HTTPError, params):
+    message = ex.description or ex.title or "Error."
+    _send(resp, ex.status_code, {"detail": message}, dict(ex.headers or {}))
+
+
+def install(app: falcon.App) -> None:
+    """Route every error through a DRF-shaped JSON body."""
+    app.add_error_handler(falcon.HTTPError, _http_error)
+    app.add_error_handler(ApiError, _api_error)
+    app.add_error_handler(ValidationFailed, _validation)
+    app.add_error_handler(Conflict, _conflict)
+    app.add_error_handler(NotFound, _not_found)

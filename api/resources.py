@@ -1,0 +1,150 @@
+"""Generic list and detail responders, one pair of instances per resource."""
+
+from __future__ import annotations
+
+import falcon
+import msgspec
+
+from commands.catalog import Resource
+from commands.handlers import Written
+from projections.render import render_written
+from workers.runtime import Runtime
+
+from .errors import detail, method_not_allowed, not_found
+from .negotiation import parse_body
+from .options import metadata
+from .pages import page_links
+
+_encode = msgspec.json.Encoder().encode
+_HOST_MARK = b'"\\u0000'
+DEFAULT_LIMIT = 10
+
+
+def absolute(req: falcon.Request, data: bytes) -> bytes:
+    """Turn host-relative URLs of stored documents into absolute ones."""
+    return data.replace(_HOST_MARK, b'"' + req.prefix.encode())
+
+
+def send(req: falcon.Request, resp: falcon.Response, status: int, data: bytes) -> None:
+    resp.status = status
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = absolute(req, data)
+
+
+def _int_param(req: falcon.Request, name: str, default: int, minimum: int) -> int:
+    raw = req.get_param(name)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return value if value >= minimum else default
+
+
+class _Base:
+    def __init__(self, rt: Runtime, res: Resource):
+        self.rt = rt
+        self.res = res
+
+    allowed_here: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """Methods this URL serves for this resource (the ``Allow`` header)."""
+        return tuple(m for m in self.res.methods if m in self.allowed_here)
+
+    def _check(self, req: falcon.Request) -> None:
+        method = req.method
+        if method not in self.allowed:
+            raise method_not_allowed(method, self.allowed)
+        if (self.res.name == "users" and method not in ("GET", "HEAD", "OPTIONS")
+                and not req.context.user.get("is_superuser")):
+            raise detail(403, "You do not have permission to perform this action.")
+
+    def _written(self, req, resp, status: int, written: Written) -> None:
+        behind = not self.rt.dispatcher.wait_for(written.position)
+        if behind:
+            resp.set_header("X-Read-Model-Behind", str(written.position))
+        resp.set_header("X-Event-Position", str(written.position))
+        body = render_written(self.res, written.pk, written.values, written.created, written.modified)
+        send(req, resp, status, _encode(body))
+
+    def _options(self, req, resp, is_detail: bool) -> None:
+        self._check(req)
+        send(req, resp, 200, _encode(metadata(self.res, is_detail, may_write=True)))
+
+
+class Collection(_Base):
+    """``/api/<prefix>/``: list (GET, HEAD), create (POST), OPTIONS."""
+
+    allowed_here = ("GET", "POST", "HEAD", "OPTIONS")
+
+    def on_get(self, req, resp):
+        self._check(req)
+        limit = _int_param(req, "limit", DEFAULT_LIMIT, 1)
+        offset = _int_param(req, "offset", 0, 0)
+        params = {k: (v[-1] if isinstance(v, list) else v) for k, v in req.params.items()}
+        count, docs, ignored = self.rt.reads.page(self.res, params, limit, offset)
+        nxt, prev = page_links(req, count, limit, offset)
+        if ignored:
+            resp.set_header("X-Ignored-Filters", ",".join(sorted(ignored)))
+        body = b"".join((b'{"count":', str(count).encode(), b',"next":', _encode(nxt), b',"previous":',
+                         _encode(prev), b',"results":[', b",".join(docs), b"]}"))
+        send(req, resp, 200, body)
+
+    def on_head(self, req, resp):
+        self.on_get(req, resp)
+        resp.data = b""
+
+    def on_post(self, req, resp):
+        self._check(req)
+        body = parse_body(req)
+        self._written(req, resp, 201, self.rt.commands.create(self.res, body, req.context.user_id))
+
+    def on_options(self, req, resp):
+        self._options(req, resp, False)
+
+    def on_put(self, req, resp):
+        self._check(req)
+
+    on_patch = on_delete = on_put
+
+
+class Item(_Base):
+    """``/api/<prefix>/<id>/``: GET, HEAD, PUT, PATCH, DELETE, OPTIONS."""
+
+    allowed_here = ("GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+    def on_get(self, req, resp, pk: int):
+        self._check(req)
+        doc = self.rt.reads.detail(self.res, pk)
+        if doc is None:
+            raise not_found()
+        send(req, resp, 200, doc)
+
+    def on_head(self, req, resp, pk: int):
+        self.on_get(req, resp, pk)
+        resp.data = b""
+
+    def on_put(self, req, resp, pk: int):
+        self._update(req, resp, pk, partial=False)
+
+    def on_patch(self, req, resp, pk: int):
+        self._update(req, resp, pk, partial=True)
+
+    def _update(self, req, resp, pk: int, partial: bool):
+        self._check(req)
+        body = parse_body(req)
+        self._written(req, resp, 200, self.rt.commands.update(self.res, pk, body, req.context.user_id, partial))
+
+    def on_delete(self, req, resp, pk: int):
+        self._check(req)
+        position = self.rt.commands.delete(self.res, pk, req.context.user_id)
+        if not self.rt.dispatcher.wait_for(position):
+            resp.set_header("X-Read-Model-Behind", str(position))
+        resp.status = 204
+
+    def on_options(self, req, resp, pk: int):
+        self._options(req, resp, True)
+
+    def on_post(self, req, resp, pk: int):
+        self._check(req)

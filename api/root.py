@@ -1,0 +1,44 @@
+"""``/api/`` (the resource index) and ``/api-token-auth/``."""
+
+from __future__ import annotations
+
+import msgspec
+
+from commands.catalog import RESOURCES
+from commands.passwords import api_token
+from workers.runtime import Runtime
+
+from .auth import check_credentials
+from .errors import ApiError, method_not_allowed
+from .negotiation import parse_body
+from .resources import send
+
+_encode = msgspec.json.Encoder().encode
+
+
+class ApiRoot:
+    """Every resource prefix mapped to its absolute list URL, sorted."""
+
+    def on_get(self, req, resp):
+        body = {r.name: f"{req.prefix}/api/{r.name}/" for r in sorted(RESOURCES, key=lambda r: r.name)}
+        send(req, resp, 200, _encode(body))
+
+
+class TokenAuth:
+    """DRF's ``obtain_auth_token``: the same 40-hex key for the same user."""
+
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+
+    def on_post(self, req, resp):
+        body = parse_body(req)
+        missing = {k: ["This field is required."] for k in ("username", "password") if not body.get(k)}
+        if missing:
+            raise ApiError(400, missing)
+        user = check_credentials(self.rt.reads, str(body["username"]), str(body["password"]))
+        if user is None or not user[1].get("is_active"):
+            raise ApiError(400, {"non_field_errors": ["Unable to log in with provided credentials."]})
+        send(req, resp, 200, _encode({"token": api_token(self.rt.settings.secret_key, user[0])}))
+
+    def on_get(self, req, resp):
+        raise method_not_allowed("GET", ("POST", "OPTIONS"))

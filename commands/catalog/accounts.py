@@ -1,0 +1,59 @@
+"""Catalogue declarations: accounts."""
+
+from .choices import COUNTRIES, CURRENCIES  # noqa: F401
+from .fields import (CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, choice, const,  # noqa: F401
+                     date, datetime, decimal, derived, fk, floating, integer, m2m, password, reverse,
+                     string, tags, text)
+from .resource import Resource
+
+REGIONS = Resource(
+    name='regions',
+    model='accounts.Region',
+    filter_fields=('name',),
+    fields=(
+        ID,
+        URL,
+        UI_URL,
+        string('name', 255, required=True, blank=False, unique=True),
+        choice('country', COUNTRIES, default=153),
+        boolean('stocktaking_enabled', default=False),
+    ),
+)
+
+USERS = Resource(
+    name='users',
+    model='accounts.RalphUser',
+    filter_fields=('username', 'first_name', 'last_name', 'email', 'is_staff', 'is_superuser', 'is_active', 'groups'),
+    fields=(
+        ID,
+        URL,
+        reverse('assets_as_user', 'back-office-assets', 'user', ('id', 'url', 'object_type', 'custom_fields', 'configuration_variables', '__str__', 'tags', 'service_env', 'licences', 'configuration_path', 'ui_url', 'created', 'modified', 'remarks', 'price_currency', 'price', 'hostname', 'sn', 'barcode', 'niw', 'required_support', 'order_no', 'invoice_no', 'invoice_date', 'provider', 'depreciation_rate', 'force_depreciation', 'depreciation_end_date', 'buyout_date', 'task_url', 'start_usage', 'location', 'purchase_order', 'loan_end_date', 'status', 'imei', 'imei2', 'last_status_change', 'parent', 'model', 'budget_info', 'property_of', 'region', 'warehouse', 'owner', 'user', 'office_infrastructure')),
+        reverse('assets_as_owner', 'back-office-assets', 'owner', ('id', 'url', 'object_type', 'custom_fields', 'configuration_variables', '__str__', 'tags', 'service_env', 'licences', 'configuration_path', 'ui_url', 'created', 'modified', 'remarks', 'price_currency', 'price', 'hostname', 'sn', 'barcode', 'niw', 'required_support', 'order_no', 'invoice_no', 'invoice_date', 'provider', 'depreciation_rate', 'force_depreciation', 'depreciation_end_date', 'buyout_date', 'task_url', 'start_usage', 'location', 'purchase_order', 'loan_end_date', 'status', 'imei', 'imei2', 'last_status_change', 'parent', 'model', 'budget_info', 'property_of', 'region', 'warehouse', 'owner', 'user', 'office_infrastructure')),
+        reverse('licences', 'licence-users', 'user', ('id', 'url', 'licence', 'quantity', 'user')),
+        UI_URL,
+        datetime('last_login', null=True),
+        boolean('is_superuser', default=False, help_text='Designates that this user has all permissions without explicitly assigning them.'),
+        string('username', 150, required=True, blank=False, unique=True, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.'),
+        string('first_name', 30),
+        string('last_name', 150),
+        string('email', 254),
+        boolean('is_staff', default=False, help_text='Designates whether the user can log into this admin site.'),
+        boolean('is_active', default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.'),
+        datetime('date_joined', default="now"),
+        choice('country', COUNTRIES, default=153),
+        string('city', 30),
+        string('company', 64),
+        string('employee_id', 64),
+        string('profit_center', 1024),
+        string('cost_center', 1024),
+        string('department', 64),
+        string('manager', 1024),
+        string('location', 128),
+        string('segment', 256),
+        fk('team', 'teams', ('id', 'url', 'ui_url', 'name'), null=True),
+        password(),
+        m2m('regions', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled')),
+    ),
+)
+
+RESOURCES = (REGIONS, USERS,)

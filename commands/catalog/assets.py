@@ -1,0 +1,225 @@
+"""Catalogue declarations: assets."""
+
+from .choices import COUNTRIES, CURRENCIES  # noqa: F401
+from .fields import (CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, choice, const,  # noqa: F401
+                     date, datetime, decimal, derived, fk, floating, integer, m2m, password, reverse,
+                     string, tags, text)
+from .resource import Resource
+
+MANUFACTURERS = Resource(
+    name='manufacturers',
+    model='assets.Manufacturer',
+    ordering=('name',),
+    filter_fields=('name', 'manufacturer_kind'),
+    fields=(
+        ID,
+        URL,
+        UI_URL,
+        string('name', 255, required=True, blank=False, unique=True),
+        CREATED,
+        MODIFIED,
+        fk('manufacturer_kind', 'manufacturer-kind', null=True),
+    ),
+)
+
+CATEGORIES = Resource(
+    name='categories',
+    model='assets.Category',
+    ordering=('tree_id', 'lft'),
+    filter_fields=('name',),
+    fields=(
+        ID,
+        URL,
+        floating('depreciation_rate', read_only=True),
+        UI_URL,
+        string('name', 75, required=True, blank=False),
+        CREATED,
+        MODIFIED,
+        string('code', 4, default=''),
+        boolean('imei_required', default=False),
+        boolean('allow_deployment', default=False),
+        boolean('show_buyout_date', default=False),
+        decimal('default_depreciation_rate', 5, 2, default='25.00', help_text='This value is in percentage. For example value: "100" means it depreciates during a year. Value: "25" means it depreciates during 4 years, and so on... .'),
+        integer('lft', read_only=True),
+        integer('rght', read_only=True),
+        integer('tree_id', read_only=True),
+        integer('level', read_only=True),
+        fk('parent', 'categories', null=True),
+    ),
+)
+
+ASSETMODELS = Resource(
+    name='assetmodels',
+    model='assets.AssetModel',
+    aliases=('asset-models',),
+    filter_fields=('name', 'manufacturer__name', 'type', 'manufacturer', 'category'),
+    fields=(
+        ID,
+        URL,
+        const('custom_fields', {}),
+        const('configuration_variables', {}),
+        fk('category', 'categories', ('id', 'url', 'depreciation_rate', 'ui_url', 'name', 'created', 'modified', 'code', 'imei_required', 'allow_deployment', 'show_buyout_date', 'default_depreciation_rate', 'lft', 'rght', 'tree_id', 'level', 'parent'), null=True),
+        string('name', 75, required=True, blank=False),
+        CREATED,
+        MODIFIED,
+        choice('type', ((1, 'back office'), (2, 'data center'), (3, 'part'), (4, 'all')), required=True),
+        integer('power_consumption', default=0),
+        floating('height_of_device', default=0),
+        integer('cores_count', default=0),
+        choice('visualization_layout_front', ((1, 'N/A'), (2, '1 row x 2 columns'), (3, '2 rows x 8 columns'), (4, '2 rows x 16 columns (A/B)'), (5, '4 rows x 2 columns'), (6, '2 rows x 4 columns'), (7, '2 rows x 2 columns'), (8, '1 rows x 14 columns'), (9, '2 rows x 1 columns')), default=1),
+        choice('visualization_layout_back', ((1, 'N/A'), (2, '1 row x 2 columns'), (3, '2 rows x 8 columns'), (4, '2 rows x 16 columns (A/B)'), (5, '4 rows x 2 columns'), (6, '2 rows x 4 columns'), (7, '2 rows x 2 columns'), (8, '1 rows x 14 columns'), (9, '2 rows x 1 columns')), default=1),
+        boolean('has_parent', default=False),
+        fk('manufacturer', 'manufacturers', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'manufacturer_kind'), null=True),
+        UI_URL,
+    ),
+)
+
+ENVIRONMENTS = Resource(
+    name='environments',
+    model='assets.Environment',
+    ordering=('name',),
+    filter_fields=('name',),
+    fields=(
+        ID,
+        URL,
+        UI_URL,
+        string('name', 255, required=True, blank=False, unique=True),
+        CREATED,
+        MODIFIED,
+    ),
+)
+
+SERVICES = Resource(
+    name='services',
+    model='assets.Service',
+    filter_fields=('name', 'uid', 'active', 'business_segment', 'profit_center', 'support_team'),
+    write_url=True,
+    fields=(
+        ID,
+        URL,
+        m2m('business_owners', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), required=True, lookup='username'),
+        m2m('technical_owners', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), required=True, lookup='username'),
+        UI_URL,
+        string('name', 255, required=True, blank=False, unique=True),
+        CREATED,
+        MODIFIED,
+        boolean('active', default=True),
+        string('uid', 40, null=True, unique=True),
+        string('cost_center', 100),
+        fk('profit_center', 'profit-centers', ('id', 'url', 'ui_url', 'name', 'description'), null=True, lookup='name'),
+        fk('business_segment', 'business-segments', ('id', 'url', 'ui_url', 'name'), null=True),
+        fk('support_team', 'teams', ('id', 'url', 'ui_url', 'name'), null=True, lookup='name'),
+        m2m('environments', 'environments', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), required=True, lookup='name', through='services-environments'),
+    ),
+)
+
+SERVICES_ENVIRONMENTS = Resource(
+    name='services-environments',
+    model='assets.ServiceEnvironment',
+    aliases=('service-environments',),
+    base_object=True,
+    methods=('GET', 'DELETE'),
+    ordering=('service__name', 'environment__name'),
+    filter_fields=('service__uid', 'service__name', 'service__id', 'environment__name', 'environment__id'),
+    str_format='{service__name} - {environment__name}',
+    unique_together=(('service', 'environment'),),
+    fields=(
+        ID,
+        URL,
+        OBJECT_TYPE,
+        const('custom_fields', {}),
+        const('configuration_variables', {}),
+        STR,
+        derived('business_owners', 'service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        derived('technical_owners', 'service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        tags(read_only=True, help_text='A comma-separated list of tags.'),
+        UI_URL,
+        CREATED,
+        MODIFIED,
+        text('remarks', read_only=True),
+        fk('configuration_path', 'configuration-classes', ('id', 'url', 'tags', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'parent', 'service_env', 'configuration_path', 'module'), read_only=True, help_text='path to configuration for this object, for example path to puppet class'),
+        fk('service', 'services', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'active', 'uid', 'cost_center', 'profit_center', 'business_segment', 'support_team', 'environments', 'business_owners', 'technical_owners'), read_only=True, on_delete='cascade'),
+        fk('environment', 'environments', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), read_only=True, on_delete='cascade'),
+    ),
+)
+
+BUDGET_INFO = Resource(
+    name='budget-info',
+    model='assets.BudgetInfo',
+    filter_fields=('name',),
+    fields=(
+        ID,
+        URL,
+        UI_URL,
+        string('name', 255, required=True, blank=False, unique=True),
+        CREATED,
+        MODIFIED,
+    ),
+)
+
+PROFIT_CENTERS = Resource(
+    name='profit-centers',
+    model='assets.ProfitCenter',
+    ordering=('name',),
+    filter_fields=('name',),
+    fields=(
+        ID,
+        string('name', 255, required=True, blank=False, unique=True),
+        text('description'),
+        URL,
+        UI_URL,
+    ),
+)
+
+BUSINESS_SEGMENTS = Resource(
+    name='business-segments',
+    model='assets.BusinessSegment',
+    ordering=('name',),
+    filter_fields=('name',),
+    fields=(
+        ID,
+        URL,
+        UI_URL,
+        string('name', 255, required=True, blank=False, unique=True),
+    ),
+)
+
+ASSETHOLDERS = Resource(
+    name='assetholders',
+    model='assets.AssetHolder',
+    ordering=('name',),
+    filter_fields=('name',),
+    fields=(
+        ID,
+        URL,
+        UI_URL,
+        string('name', 75, required=True, blank=False),
+        CREATED,
+        MODIFIED,
+    ),
+)
+
+BASE_OBJECTS = Resource(
+    name='base-objects',
+    model='assets.BaseObject',
+    polymorphic=True,
+    methods=('GET', 'OPTIONS', 'HEAD'),
+    filter_fields=('id', 'service_env', 'service_env__service__uid', 'content_type', 'scmstatuscheck__check_result'),
+    extended_filters={'name': ['asset__hostname', 'virtualserver__hostname', 'cloudhost__hostname', 'cluster__hostname', 'cluster__name', 'configurationclass__path', 'serviceenvironment__service__name', 'cloudproject__name'], '__str__': ['asset__hostname', 'virtualserver__hostname', 'cloudhost__hostname', 'cluster__hostname', 'cluster__name', 'configurationclass__path', 'serviceenvironment__service__name', 'cloudproject__name'], 'hostname': ['asset__hostname', 'virtualserver__hostname', 'cloudhost__hostname', 'cluster__hostname'], 'sn': ['asset__sn'], 'barcode': ['asset__barcode'], 'price': ['asset__price'], 'ip': ['ethernet_set__ipaddress__address'], 'uid': ['serviceenvironment__service__uid'], 'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
+    fields=(
+        ID,
+        URL,
+        OBJECT_TYPE,
+        STR,
+        tags(read_only=True, help_text='A comma-separated list of tags.'),
+        CREATED,
+        MODIFIED,
+        text('remarks', read_only=True),
+        fk('configuration_path', 'configuration-classes', read_only=True, help_text='path to configuration for this object, for example path to puppet class'),
+        fk('service_env', 'services-environments', ('id', 'url', 'object_type', 'custom_fields', 'configuration_variables', '__str__', 'business_owners', 'technical_owners', 'tags', 'ui_url', 'created', 'modified', 'remarks', 'configuration_path', 'service', 'environment'), read_only=True),
+        reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
+        fk('parent', 'base-objects', read_only=True),
+    ),
+)
+
+RESOURCES = (MANUFACTURERS, CATEGORIES, ASSETMODELS, ENVIRONMENTS, SERVICES, SERVICES_ENVIRONMENTS, BUDGET_INFO, PROFIT_CENTERS, BUSINESS_SEGMENTS, ASSETHOLDERS, BASE_OBJECTS,)

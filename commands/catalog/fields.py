@@ -1,0 +1,177 @@
+"""Field declarations: one immutable description per field of a resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Kinds whose value is stored in the record (and so in events and read columns).
+STORED_KINDS = frozenset(
+    {"string", "text", "int", "bool", "date", "datetime", "decimal", "float",
+     "choice", "json", "fk", "m2m", "tags", "password"}
+)
+#: Scalar kinds: one read column each, compared directly by exact filters.
+SCALAR_KINDS = frozenset(
+    {"string", "text", "int", "bool", "date", "datetime", "decimal", "float", "choice"}
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a resource: how it is written, stored and rendered.
+
+    ``kind`` is one of the stored kinds above or a read-only kind:
+    ``id``, ``url``, ``ui_url``, ``str`` (``__str__``), ``object_type``,
+    ``created``/``modified`` (timestamps of the record), ``derived``
+    (a nested value reached through a dotted ``source`` path),
+    ``reverse`` (records of ``target`` whose ``via`` field points here),
+    ``const`` (a fixed ``default``; values owned by resources that are
+    not in the catalogue yet).
+    """
+
+    name: str
+    kind: str
+    label: str = ""
+    help_text: str = ""
+    read_only: bool = False
+    required: bool = False
+    null: bool = False
+    blank: bool = True
+    max_length: int | None = None
+    default: object = None
+    unique: bool = False
+    choices: tuple[tuple[int, str], ...] | None = None
+    max_digits: int | None = None
+    decimal_places: int | None = None
+    target: str | None = None
+    nested: tuple[str, ...] | None = None
+    source: str | None = None
+    via: str | None = None
+    many: bool = False
+    lookup: str | None = None
+    in_read: bool = True
+    on_delete: str = "protect"
+    through: str | None = None
+
+    @property
+    def stored(self) -> bool:
+        """True when the value lives in the record itself."""
+        return self.kind in STORED_KINDS
+
+    @property
+    def writable(self) -> bool:
+        """True when clients may send this field."""
+        return self.stored and not self.read_only
+
+    @property
+    def verbose(self) -> str:
+        """Ralph's verbose name of the field (used in messages)."""
+        return self.label.lower() if self.label else self.name.replace("_", " ")
+
+    def choice_name(self, value):
+        """Text name of a stored choice value (the raw value when unknown)."""
+        for number, name in self.choices or ():
+            if number == value:
+                return name
+        return value
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def field(name: str, kind: str, **kw) -> Field:
+    """Build a field, filling in Ralph's default label."""
+    kw.setdefault("label", _label(name))
+    return Field(name=name, kind=kind, **kw)
+
+
+def string(name, max_length=None, **kw):
+    """A CharField."""
+    return field(name, "string", max_length=max_length, **kw)
+
+
+def text(name, **kw):
+    """A TextField."""
+    return field(name, "text", **kw)
+
+
+def integer(name, **kw):
+    """An IntegerField."""
+    return field(name, "int", **kw)
+
+
+def boolean(name, default=False, **kw):
+    """A BooleanField."""
+    return field(name, "bool", default=default, **kw)
+
+
+def date(name, **kw):
+    """A DateField."""
+    return field(name, "date", **kw)
+
+
+def datetime(name, **kw):
+    """A DateTimeField."""
+    return field(name, "datetime", **kw)
+
+
+def decimal(name, max_digits, decimal_places, **kw):
+    """A DecimalField."""
+    return field(name, "decimal", max_digits=max_digits, decimal_places=decimal_places, **kw)
+
+
+def floating(name, **kw):
+    """A FloatField."""
+    return field(name, "float", **kw)
+
+
+def choice(name, choices, **kw):
+    """An integer field with named choices (read as the name)."""
+    return field(name, "choice", choices=tuple(choices), **kw)
+
+
+def fk(name, target, nested=None, **kw):
+    """A foreign key to the resource ``target`` (nested when ``nested`` names fields)."""
+    return field(name, "fk", target=target, nested=tuple(nested) if nested else None, **kw)
+
+
+def m2m(name, target, nested=None, **kw):
+    """A many-to-many relation to ``target``, written as a list of ids."""
+    return field(name, "m2m", target=target, nested=tuple(nested) if nested else None,
+                 many=True, **kw)
+
+
+def tags(name="tags", **kw):
+    """The tag set of a record, read and written as a list of names."""
+    return field(name, "tags", **kw)
+
+
+def password(name="password"):
+    """A write-only password, stored as a hash and never rendered."""
+    return field(name, "password", in_read=False)
+
+
+def derived(name, source, nested, many=False, target=None):
+    """A read-only value reached by following ``source`` (dotted field names)."""
+    return field(name, "derived", source=source, nested=tuple(nested), many=many,
+                 target=target, read_only=True)
+
+
+def reverse(name, target, via, nested, many=True):
+    """Records of ``target`` whose field ``via`` points at this record."""
+    return field(name, "reverse", target=target, via=via, nested=tuple(nested),
+                 many=many, read_only=True)
+
+
+def const(name, value):
+    """A read-only value owned by a resource that is not catalogued yet."""
+    return field(name, "const", default=value, read_only=True)
+
+
+ID = field("id", "id", label="ID", read_only=True)
+URL = field("url", "url", read_only=True)
+UI_URL = field("ui_url", "ui_url", read_only=True)
+STR = field("__str__", "str", read_only=True)
+OBJECT_TYPE = field("object_type", "object_type", read_only=True)
+CREATED = field("created", "created", label="Date created", read_only=True)
+MODIFIED = field("modified", "modified", label="Last modified", read_only=True)

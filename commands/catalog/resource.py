@@ -1,0 +1,97 @@
+"""Resource declarations: everything the service derives about one endpoint."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field as dc_field
+from functools import cached_property
+
+from .fields import Field
+
+BASE_OBJECT = "base_object"
+
+
+def _words(camel: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z][a-z])", " ", camel).lower()
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One Ralph resource (router prefix, model, fields, filters, rules).
+
+    ``family`` names the id space: ``base_object`` for every BaseObject
+    type (one sequence shared with ``base-objects``), else the prefix.
+    ``str_format`` renders ``str(obj)`` from the stored values (with
+    ``{field__subfield}`` following foreign keys); ``unique_together``
+    lists tuples of fields unique in combination.
+    """
+
+    name: str
+    model: str
+    fields: tuple[Field, ...]
+    base_object: bool = False
+    verbose_name: str = ""
+    aliases: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+    ordering: tuple[str, ...] = ()
+    filter_fields: tuple[str, ...] = ()
+    extended_filters: dict = dc_field(default_factory=dict)
+    str_format: str = ""
+    unique_together: tuple[tuple[str, ...], ...] = ()
+    polymorphic: bool = False
+    write_url: bool = False
+
+    @property
+    def family(self) -> str:
+        """The id space of the resource."""
+        return BASE_OBJECT if self.base_object or self.polymorphic else self.name
+
+    @property
+    def app_label(self) -> str:
+        return self.model.split(".")[0]
+
+    @property
+    def model_name(self) -> str:
+        """Lower-case model name (Ralph's ``object_type`` and basename)."""
+        return self.model.split(".")[1].lower()
+
+    @property
+    def verbose(self) -> str:
+        """Model verbose name."""
+        return self.verbose_name or _words(self.model.split(".")[1])
+
+    @cached_property
+    def by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    def get(self, name: str) -> Field | None:
+        """The field called ``name``, or None."""
+        return self.by_name.get(name)
+
+    @cached_property
+    def stored_fields(self) -> tuple[Field, ...]:
+        """Fields kept in the record (events, state, read columns)."""
+        return tuple(f for f in self.fields if f.stored)
+
+    @cached_property
+    def writable_fields(self) -> tuple[Field, ...]:
+        """Fields a client may send."""
+        return tuple(f for f in self.fields if f.writable)
+
+    @cached_property
+    def read_fields(self) -> tuple[Field, ...]:
+        """Fields of the GET representation, in Ralph's key order."""
+        return tuple(f for f in self.fields if f.in_read and f.kind != "password")
+
+    @cached_property
+    def write_fields(self) -> tuple[Field, ...]:
+        """Fields of the flat write response (save serializer)."""
+        keep = {"id", "ui_url", "created", "modified"} | ({"url"} if self.write_url else set())
+        return tuple(f for f in self.fields
+                     if (f.writable and f.in_read) or f.name in keep
+                     or (f.stored and f.read_only and f.in_read))
+
+    @property
+    def filtering(self) -> list[str]:
+        """The OPTIONS ``filtering`` list: filter fields plus extended filter keys."""
+        return sorted(set(self.filter_fields) | set(self.extended_filters))

@@ -1,0 +1,60 @@
+"""Settings of the service, read from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the data lives and how projections run.
+
+    Without ``RALPH_ES_DATABASE_URL`` the service runs embedded: one SQLite
+    file under ``./var/`` and projections applied in-process. With
+    ``RALPH_ES_REDIS_URL`` writes enqueue catch-up jobs for rq workers.
+    """
+
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    write_wait_seconds: float = 10.0
+
+    @property
+    def embedded(self) -> bool:
+        """True when projections run inline (no Redis)."""
+        return not self.redis_url
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        """Build settings from ``RALPH_ES_*`` variables (embedded defaults otherwise)."""
+        env = os.environ if env is None else env
+        var = Path(env.get("RALPH_ES_VAR_DIR", "var")).resolve()
+        url = env.get("RALPH_ES_DATABASE_URL") or f"sqlite:///{var / 'ralph-es.db'}"
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            url = "sqlite:///" + str(Path(url[len("sqlite:///"):]).resolve())
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        secret = env.get("RALPH_ES_SECRET_KEY") or _embedded_secret(var)
+        return cls(
+            database_url=url,
+            redis_url=env.get("RALPH_ES_REDIS_URL") or None,
+            secret_key=secret,
+            write_wait_seconds=float(env.get("RALPH_ES_WRITE_WAIT_SECONDS", "10")),
+        )
+
+
+def _embedded_secret(var: Path) -> str:
+    """A secret kept beside the embedded database, created on first use."""
+    var.mkdir(parents=True, exist_ok=True)
+    path = var / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

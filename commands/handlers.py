@@ -1,0 +1,277 @@
+"""Command handlers: validate a write, then append its events atomically."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field as dc_field
+from typing import Callable
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import RecordConflictError
+
+from .catalog import CATALOG, Resource, family_members, in_catalog
+from .ids import IdAllocator
+from .store import Claim, RalphStore, Record, claim_id, record_id
+from .validation import ValidationFailed, clean, naive_iso
+
+RETRIES = 5
+
+
+class NotFound(Exception):
+    """No such record."""
+
+
+class Conflict(Exception):
+    """The write contradicts other records (e.g. a protected reference)."""
+
+    def __init__(self, detail: str, referenced_by: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.referenced_by = referenced_by or {}
+
+
+@dataclass(frozen=True)
+class Referrer:
+    """A record whose ``field`` points at the record being deleted."""
+
+    resource: str
+    pk: int
+    field: str
+
+
+#: Given a resource and an id, the records that reference it (read model).
+Referrers = Callable[[Resource, int], list[Referrer]]
+
+
+@dataclass
+class Written:
+    """Outcome of a write: the record as stored and the store position."""
+
+    pk: int
+    values: dict
+    created: str
+    modified: str
+    position: int
+
+
+@dataclass
+class _Batch:
+    aggregates: list = dc_field(default_factory=list)
+
+    def add(self, *aggs):
+        for agg in aggs:
+            if agg not in self.aggregates:
+                self.aggregates.append(agg)
+
+
+def claim_key(res: Resource, names: tuple[str, ...], values: dict) -> str | None:
+    """The claim key for a unique field set, or None when a value is empty."""
+    vals = [values.get(n) for n in names]
+    if any(v is None for v in vals):
+        return None
+    return f"{res.family}:{'+'.join(names)}:{json.dumps(vals, sort_keys=True)}"
+
+
+class Commands:
+    """The write API: create, update and delete records of any resource."""
+
+    def __init__(self, store: RalphStore, ids: IdAllocator, referrers: Referrers):
+        self.store = store
+        self.ids = ids
+        self.referrers = referrers
+
+    # references -------------------------------------------------------
+    def load(self, res: Resource, pk: int) -> Record:
+        """The live record ``pk`` of ``res`` (NotFound otherwise)."""
+        try:
+            agg = self.store.repository.get(record_id(res.family, pk))
+        except AggregateNotFoundError:
+            raise NotFound(pk) from None
+        if agg.deleted or not (res.polymorphic or agg.resource == res.name):
+            raise NotFound(pk)
+        return agg
+
+    def exists(self, resource: str, pk: int) -> bool:
+        """True when ``pk`` is a live record of ``resource``."""
+        if not in_catalog(resource) or not family_members(resource):
+            return False
+        try:
+            self.load(CATALOG[resource], pk)
+        except NotFound:
+            return False
+        return True
+
+    def find(self, resource: str, field: str, value) -> int | None:
+        """The id of the ``resource`` record whose unique ``field`` equals ``value``."""
+        res = CATALOG.get(resource)
+        if res is None:
+            return None
+        claim = self._claim(claim_key(res, (field,), {field: value}))
+        if claim is None or not claim.owner:
+            return None
+        return int(claim.owner.rsplit(":", 1)[1])
+
+    def _claim(self, key: str | None) -> Claim | None:
+        if key is None:
+            return None
+        try:
+            return self.store.repository.get(claim_id(key))
+        except AggregateNotFoundError:
+            return None
+
+    # claims -------------------------------------------------------------
+    def _unique_sets(self, res: Resource):
+        for f in res.stored_fields:
+            if f.unique:
+                yield (f.name,)
+        yield from res.unique_together
+
+    def _claims(self, res: Resource, pk: int, old: dict, new: dict, batch: _Batch) -> None:
+        """Take claims for changed unique values (400 when held by another record)."""
+        owner = f"{res.name}:{pk}"
+        errors = {}
+        for names in self._unique_sets(res):
+            before, after = claim_key(res, names, old), claim_key(res, names, new)
+            if before == after:
+                continue
+            if after is not None:
+                claim = self._claim(after)
+                if claim is None:
+                    batch.add(Claim(after, owner))
+                elif claim.owner and claim.owner != owner:
+                    label = res.get(names[0]).verbose if len(names) == 1 else ", ".join(names)
+                    errors[names[0] if len(names) == 1 else "non_field_errors"] = [
+                        f"{res.verbose} with this {label} already exists." if len(names) == 1
+                        else f"The fields {label} must make a unique set."]
+                else:
+                    claim.take(owner)
+                    batch.add(claim)
+            if before is not None:
+                claim = self._claim(before)
+                if claim is not None and claim.owner == owner:
+                    claim.release()
+                    batch.add(claim)
+        if errors:
+            raise ValidationFailed(errors)
+
+    # commands -----------------------------------------------------------
+    def create(self, res: Resource, body: dict, actor: int | None) -> Written:
+        """POST: validate ``body`` and append the Created event(s)."""
+        return self._retry(lambda: self._create(res, body, actor))
+
+    def update(self, res: Resource, pk: int, body: dict, actor: int | None, partial: bool) -> Written:
+        """PUT/PATCH: validate the sent fields and append an Updated event."""
+        return self._retry(lambda: self._update(res, pk, body, actor, partial))
+
+    def delete(self, res: Resource, pk: int, actor: int | None) -> int:
+        """DELETE: 409 when protected; cascades where Ralph cascades."""
+        return self._retry(lambda: self._delete(res, pk, actor))
+
+    def _retry(self, attempt):
+        for n in range(RETRIES):
+            try:
+                return attempt()
+            except RecordConflictError:
+                if n == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _save(self, batch: _Batch) -> int:
+        recordings = self.store.save(*batch.aggregates)
+        return recordings[-1].notification.id if recordings else self.store.recorder.max_notification_id() or 0
+
+    def _create(self, res: Resource, body: dict, actor) -> Written:
+        values = clean(res, body, self, current=None, partial=False)
+        pk = self.ids.allocate(res.family)[0]
+        batch = _Batch()
+        self._claims(res, pk, {}, values, batch)
+        record = Record(res.name, pk, values, actor)
+        batch.add(record)
+        self._sync_through(res, pk, [], values, actor, batch)
+        position = self._save(batch)
+        return Written(pk, values, naive_iso(record.created_on), naive_iso(record.modified_on), position)
+
+    def _update(self, res: Resource, pk: int, body: dict, actor, partial: bool) -> Written:
+        record = self.load(res, pk)
+        values = clean(res, body, self, current=record.values, partial=partial)
+        changes = {k: [record.values.get(k), v] for k, v in values.items() if record.values.get(k) != v}
+        batch = _Batch()
+        self._claims(res, pk, record.values, {**record.values, **values}, batch)
+        if changes:
+            for f in res.stored_fields:
+                if f.through and f.name in changes:
+                    self._sync_through(res, pk, changes[f.name][0] or [], values, actor, batch)
+            record.update(changes, actor)
+            batch.add(record)
+        position = self._save(batch) if batch.aggregates else self.store.recorder.max_notification_id() or 0
+        return Written(pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on), position)
+
+    def _delete(self, res: Resource, pk: int, actor) -> int:
+        record = self.load(res, pk)
+        batch = _Batch()
+        self._plan_delete(res, record, actor, batch, set())
+        return self._save(batch)
+
+    def _plan_delete(self, res: Resource, record: Record, actor, batch: _Batch, seen: set) -> None:
+        """Add the Deleted event, cascades and M2M clean-ups of one record."""
+        seen.add((res.name, record.pk))
+        protected: dict[str, list[int]] = {}
+        for ref in self.referrers(res, record.pk):
+            if (ref.resource, ref.pk) in seen:
+                continue
+            owner = CATALOG[ref.resource]
+            f = owner.get(ref.field)
+            if f.kind == "m2m":
+                other = self._pending(batch, owner, ref.pk)
+                if other is not None and not other.deleted:
+                    kept = [i for i in other.values.get(f.name) or [] if i != record.pk]
+                    other.update({f.name: [other.values.get(f.name), kept]}, actor)
+                    batch.add(other)
+            elif f.on_delete == "cascade":
+                self._plan_delete(owner, self.load(owner, ref.pk), actor, batch, seen)
+            else:
+                protected.setdefault(ref.resource, []).append(ref.pk)
+        if protected:
+            names = ", ".join(f"{CATALOG[n].verbose} {sorted(ids)}" for n, ids in sorted(protected.items()))
+            raise Conflict(f"Cannot delete {res.verbose} {record.pk}: it is referenced by {names}.",
+                           {n: sorted(ids) for n, ids in protected.items()})
+        self._claims(res, record.pk, record.values, {}, batch)
+        record.delete(dict(record.values), actor)
+        batch.add(record)
+
+    def _pending(self, batch: _Batch, res: Resource, pk: int) -> Record | None:
+        for agg in batch.aggregates:
+            if isinstance(agg, Record) and agg.id == record_id(res.family, pk):
+                return agg
+        try:
+            return self.load(res, pk)
+        except NotFound:
+            return None
+
+    def _sync_through(self, res: Resource, pk: int, old_ids: list, values: dict, actor, batch: _Batch) -> None:
+        """Create/delete the link records of M2M fields that go through a resource."""
+        for f in res.stored_fields:
+            if not f.through or f.name not in values:
+                continue
+            link = CATALOG[f.through]
+            mine = next(g.name for g in link.stored_fields if g.kind == "fk" and g.target == res.name)
+            theirs = next(g.name for g in link.stored_fields if g.kind == "fk" and g.target == f.target)
+            new_ids = values[f.name] or []
+            for target in [i for i in new_ids if i not in old_ids]:
+                link_values = {g.name: None for g in link.stored_fields} | {mine: pk, theirs: target}
+                link_values |= {g.name: g.default for g in link.stored_fields if g.default is not None}
+                link_pk = self.ids.allocate(link.family)[0]
+                batch.add(Record(link.name, link_pk, link_values, actor))
+            for target in [i for i in old_ids if i not in new_ids]:
+                link_pk = self.find_link(link, mine, pk, theirs, target)
+                if link_pk is not None:
+                    self._plan_delete(link, self.load(link, link_pk), actor, batch, {(res.name, pk)})
+
+    def find_link(self, link: Resource, mine: str, pk: int, theirs: str, target: int) -> int | None:
+        """The link record joining ``pk`` and ``target`` (via the owner's referrers)."""
+        for ref in self.referrers(CATALOG[[f for f in link.stored_fields if f.name == mine][0].target], pk):
+            if ref.resource == link.name and ref.field == mine:
+                other = self.load(link, ref.pk)
+                if other.values.get(theirs) == target:
+                    return ref.pk
+        return None

@@ -1,0 +1,48 @@
+"""Integer id allocation per id space (family)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, select, update
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+counters = Table(
+    "ralph_es_id_counters", metadata,
+    Column("family", String(64), primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+)
+
+
+class IdAllocator:
+    """Hands out increasing integer ids; gaps are possible, reuse is not.
+
+    A counter row per family, advanced in its own short transaction. The
+    record's aggregate id is derived from (family, id), so even a counter
+    that fell behind can never make two records share an id: the second
+    append conflicts and the caller asks again.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        metadata.create_all(engine)
+
+    def allocate(self, family: str, count: int = 1) -> list[int]:
+        """Reserve ``count`` consecutive ids in ``family``."""
+        with self.engine.begin() as conn:
+            last = conn.execute(
+                update(counters).where(counters.c.family == family)
+                .values(last_id=counters.c.last_id + count).returning(counters.c.last_id)
+            ).scalar()
+            if last is None:
+                conn.execute(counters.insert().values(family=family, last_id=count))
+                last = count
+        return list(range(last - count + 1, last + 1))
+
+    def skip_past(self, family: str, pk: int) -> None:
+        """Make sure later ids in ``family`` are above ``pk``."""
+        with self.engine.begin() as conn:
+            current = conn.execute(select(counters.c.last_id).where(counters.c.family == family)).scalar()
+            if current is None:
+                conn.execute(counters.insert().values(family=family, last_id=pk))
+            elif current < pk:
+                conn.execute(update(counters).where(counters.c.family == family).values(last_id=pk))

@@ -1,0 +1,269 @@
+"""Request body validation against the catalogue, with DRF's messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+from .catalog.fields import Field
+from .catalog.resource import Resource
+from .passwords import hash_password
+
+REQUIRED = "This field is required."
+NOT_NULL = "This field may not be null."
+NOT_BLANK = "This field may not be blank."
+_INT = re.compile(r"^-?\d+(\.0*)?$")
+_TRUE = {True, 1, "1", "true", "True", "TRUE", "t", "T", "yes", "Yes", "y", "Y", "on", "On"}
+_FALSE = {False, 0, "0", "false", "False", "FALSE", "f", "F", "no", "No", "n", "N", "off", "Off"}
+
+
+class ValidationFailed(Exception):
+    """Field errors in DRF's shape: ``{"field": ["message", ...]}``."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class Invalid(Exception):
+    """One field's value is not acceptable; the message is DRF's."""
+
+
+class References(Protocol):
+    """What validation needs to know about other records."""
+
+    def exists(self, resource: str, pk: int) -> bool: ...
+
+    def find(self, resource: str, field: str, value) -> int | None: ...
+
+
+def naive_iso(moment: dt.datetime) -> str:
+    """A moment as Ralph renders it: ISO 8601 in UTC without a zone suffix."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.isoformat()
+
+
+def now_iso() -> str:
+    """The current time, rendered like every other timestamp."""
+    return naive_iso(dt.datetime.now(dt.timezone.utc))
+
+
+def default_of(f: Field):
+    """The value a field takes when a create does not send it."""
+    if f.default == "now":
+        return now_iso()
+    if f.kind == "m2m" or f.kind == "tags":
+        return []
+    if f.kind == "bool" and f.default is None:
+        return False
+    if f.kind in ("string", "text") and f.default is None and not f.null:
+        return ""
+    return f.default
+
+
+def clean(res: Resource, body: dict, refs: References, *, current: dict | None, partial: bool) -> dict:
+    """Validate ``body`` for ``res`` and return the new stored values.
+
+    On create (``current`` is None) every stored field gets a value (sent or
+    default); on update only the sent fields are returned. PUT (not partial)
+    requires the same fields as POST. Unknown and read-only fields are ignored.
+    """
+    if not isinstance(body, dict):
+        raise ValidationFailed({"non_field_errors": [
+            f"Invalid data. Expected a dictionary, but got {type(body).__name__}."]})
+    errors: dict[str, list[str]] = {}
+    values: dict = {}
+    for f in res.writable_fields:
+        if f.name not in body:
+            if f.required and not partial:
+                errors[f.name] = [REQUIRED]
+            elif current is None:
+                values[f.name] = default_of(f)
+            continue
+        try:
+            values[f.name] = convert(f, body[f.name], refs)
+        except Invalid as ex:
+            errors[f.name] = [str(ex)]
+    if current is None:
+        for f in res.stored_fields:
+            if f.read_only:
+                values[f.name] = default_of(f)
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def convert(f: Field, raw, refs: References):
+    """The stored form of one sent value, or :class:`Invalid`."""
+    if raw is None:
+        if f.null or f.kind == "tags":
+            return [] if f.kind == "tags" else None
+        raise Invalid(NOT_NULL)
+    return _CONVERTERS[f.kind](f, raw, refs)
+
+
+def _string(f, raw, refs):
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
+        raise Invalid("Not a valid string.")
+    value = str(raw).strip()
+    if "\x00" in value:
+        raise Invalid("Null characters are not allowed.")
+    if not value and not f.blank:
+        raise Invalid(NOT_BLANK)
+    if f.max_length and len(value) > f.max_length:
+        raise Invalid(f"Ensure this field has no more than {f.max_length} characters.")
+    return value
+
+
+def _integer(f, raw, refs):
+    if isinstance(raw, bool) or not _INT.match(str(raw).strip()) or isinstance(raw, (list, dict)):
+        raise Invalid("A valid integer is required.")
+    return int(Decimal(str(raw).strip()))
+
+
+def _boolean(f, raw, refs):
+    if isinstance(raw, (list, dict)):
+        raise Invalid(f'"{raw}" is not a valid boolean.')
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise Invalid(f'"{raw}" is not a valid boolean.')
+
+
+def _date(f, raw, refs):
+    try:
+        return dt.date.fromisoformat(raw).isoformat() if isinstance(raw, str) and len(raw) == 10 else _bad_date()
+    except ValueError:
+        _bad_date()
+
+
+def _bad_date():
+    raise Invalid("Date has wrong format. Use one of these formats instead: YYYY[-MM[-DD]].")
+
+
+def _datetime(f, raw, refs):
+    try:
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        raise Invalid("Datetime has wrong format. Use one of these formats instead: "
+                      "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.isoformat()
+
+
+def _decimal(f, raw, refs):
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise Invalid("A valid number is required.")
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation:
+        raise Invalid("A valid number is required.") from None
+    if not value.is_finite():
+        raise Invalid("A valid number is required.")
+    _sign, digits, exponent = value.as_tuple()
+    if exponent >= 0:
+        total, whole, decimals = len(digits) + exponent, len(digits) + exponent, 0
+    elif len(digits) > -exponent:
+        total, whole, decimals = len(digits), len(digits) + exponent, -exponent
+    else:
+        total, whole, decimals = -exponent, 0, -exponent
+    if total > f.max_digits:
+        raise Invalid(f"Ensure that there are no more than {f.max_digits} digits in total.")
+    if decimals > f.decimal_places:
+        raise Invalid(f"Ensure that there are no more than {f.decimal_places} decimal places.")
+    if whole > f.max_digits - f.decimal_places:
+        raise Invalid(f"Ensure that there are no more than {f.max_digits - f.decimal_places} "
+                      "digits before the decimal point.")
+    return str(value.quantize(Decimal(1).scaleb(-f.decimal_places)))
+
+
+def _float(f, raw, refs):
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise Invalid("A valid number is required.")
+    try:
+        return float(raw)
+    except ValueError:
+        raise Invalid("A valid number is required.") from None
+
+
+def _choice(f, raw, refs):
+    for number, name in f.choices:
+        if raw == name or (not isinstance(raw, bool) and raw == number):
+            return number
+        if isinstance(raw, str) and isinstance(number, int) and raw.strip() == str(number):
+            return number
+    raise Invalid(f'"{raw}" is not a valid choice.')
+
+
+def _pk(f, raw, refs) -> int:
+    """Resolve one reference (an id, or a natural key where the field allows it)."""
+    if isinstance(raw, bool) or isinstance(raw, (list, dict, float)):
+        raise Invalid(f"Incorrect type. Expected pk value, received {type(raw).__name__}.")
+    if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
+        pk = int(raw)
+        if refs.exists(f.target, pk):
+            return pk
+        if f.lookup and isinstance(raw, str):
+            found = refs.find(f.target, f.lookup, raw)
+            if found is not None:
+                return found
+        raise Invalid(f'Invalid pk "{raw}" - object does not exist.')
+    if f.lookup:
+        found = refs.find(f.target, f.lookup, raw)
+        if found is not None:
+            return found
+        raise Invalid(f"Object with {f.lookup}={raw} does not exist.")
+    raise Invalid(f"Incorrect type. Expected pk value, received {type(raw).__name__}.")
+
+
+def _fk(f, raw, refs):
+    return _pk(f, raw, refs)
+
+
+def _m2m(f, raw, refs):
+    if not isinstance(raw, list):
+        raise Invalid(f'Expected a list of items but got type "{type(raw).__name__}".')
+    if not raw and not f.blank:
+        raise Invalid("This list may not be empty.")
+    ids = []
+    for item in raw:
+        pk = _pk(f, item, refs)
+        if pk not in ids:
+            ids.append(pk)
+    return ids
+
+
+def _tags(f, raw, refs):
+    if isinstance(raw, str):
+        raw = [part.strip() for part in raw.split(",") if part.strip()]
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        raise Invalid(f'Expected a list of items but got type "{type(raw).__name__}".')
+    names = []
+    for name in (t.strip() for t in raw):
+        if "\x00" in name:
+            raise Invalid("Null characters are not allowed.")
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def _json(f, raw, refs):
+    return raw
+
+
+def _password(f, raw, refs):
+    if not isinstance(raw, str) or not raw:
+        raise Invalid(NOT_BLANK)
+    return hash_password(raw)
+
+
+_CONVERTERS = {
+    "string": _string, "text": _string, "int": _integer, "bool": _boolean, "date": _date,
+    "datetime": _datetime, "decimal": _decimal, "float": _float, "choice": _choice,
+    "fk": _fk, "m2m": _m2m, "tags": _tags, "json": _json, "password": _password,
+}

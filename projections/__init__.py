@@ -1,0 +1,1 @@
+"""The read side: read tables, the projector and the queries over them."""

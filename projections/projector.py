@@ -1,0 +1,312 @@
+"""The projector: applies store events to the read tables, exactly once.
+
+Each batch runs in one read-side transaction that holds the projection lock
+(a PostgreSQL advisory lock, or SQLite's write lock), writes the rows, then
+moves the stored position with a compare-and-set, so a crash or a second
+projector can neither lose nor double-apply an event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import defaultdict
+from decimal import Decimal
+
+import msgspec
+from sqlalchemy import BigInteger, Column, String, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.engine import Connection, Engine
+
+from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
+from commands.store import Record, RalphStore
+from commands.validation import naive_iso
+
+from .render import render
+from .tables import ReadSchema, column_fields
+
+BATCH = 500
+LOCK_KEY = 0x52414C5048  # "RALPH"
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.decode
+
+
+def _incoming_edges() -> dict[str, list[tuple[Resource, str, str]]]:
+    """For each resource, the (resource, field, kind) pairs that point at it."""
+    edges: dict[str, list] = defaultdict(list)
+    for owner in RESOURCES:
+        if owner.polymorphic:
+            continue
+        for f in owner.stored_fields:
+            if f.kind not in ("fk", "m2m") or f.target not in CATALOG:
+                continue
+            targets = BASE_OBJECT_TYPES if CATALOG[f.target].polymorphic else (CATALOG[f.target],)
+            for target in targets:
+                edges[target.name].append((owner, f.name, f.kind))
+    return edges
+
+
+def _reverse_edges() -> dict[str, list[tuple[Resource, str]]]:
+    """For each child resource, the (parent resource, via field) pairs that list it."""
+    edges: dict[str, list] = defaultdict(list)
+    for parent in RESOURCES:
+        for f in parent.fields:
+            if f.kind == "reverse" and f.target in CATALOG:
+                edges[f.target].append((parent, f.via))
+    return edges
+
+
+INCOMING = _incoming_edges()
+REVERSE = _reverse_edges()
+
+
+def _column_value(kind: str, value):
+    if value is None:
+        return None
+    if kind == "date":
+        return dt.date.fromisoformat(value)
+    if kind == "datetime":
+        return dt.datetime.fromisoformat(value)
+    if kind == "decimal":
+        return Decimal(value)
+    return value
+
+
+def _row(res: Resource, pk: int, state: dict) -> dict:
+    row = {"id": pk, "state": _encode(state), "doc": b"{}",
+           "created": _column_value("datetime", state.get("created")),
+           "modified": _column_value("datetime", state.get("modified"))}
+    for f in column_fields(res):
+        row[f.name] = _column_value(f.kind, state.get(f.name))
+    return row
+
+
+class Loader:
+    """Reads stored values of records inside the projection transaction."""
+
+    def __init__(self, conn: Connection, schema: ReadSchema):
+        self.conn = conn
+        self.schema = schema
+        self.cache: dict[tuple[str, int], tuple[Resource, dict] | None] = {}
+
+    def state(self, resource: str, pk: int):
+        res = CATALOG.get(resource)
+        if res is None or pk is None:
+            return None
+        if res.polymorphic:
+            bo = self.schema.base_objects
+            concrete = self.conn.execute(select(bo.c.resource).where(bo.c.id == pk)).scalar()
+            return self.state(concrete, pk) if concrete else None
+        key = (resource, pk)
+        if key not in self.cache:
+            t = self.schema.table(res)
+            raw = self.conn.execute(select(t.c.state).where(t.c.id == pk)).scalar()
+            self.cache[key] = None if raw is None else (res, _decode(raw))
+        return self.cache[key]
+
+    def children(self, resource: str, via: str, pk: int) -> list[int]:
+        t = self.schema.table(CATALOG[resource])
+        return list(self.conn.execute(select(t.c.id).where(t.c[via] == pk).order_by(t.c.id)).scalars())
+
+    def forget(self, resource: str, pk: int) -> None:
+        self.cache.pop((resource, pk), None)
+
+
+class Projector:
+    """Keeps one read model (a :class:`ReadSchema`) up to date with the store."""
+
+    def __init__(self, engine: Engine, store: RalphStore, schema: ReadSchema | None = None, name: str = "main"):
+        self.engine = engine
+        self.store = store
+        self.schema = schema or ReadSchema()
+        self.name = name
+        self.positions = Table(
+            f"{self.schema.prefix}read_positions", self.schema.metadata,
+            Column("name", String(64), primary_key=True),
+            Column("position", BigInteger, nullable=False),
+            extend_existing=True,
+        )
+        self._local = threading.Lock()
+        self.schema.metadata.create_all(engine)
+
+    # position -----------------------------------------------------------
+    def position(self, conn: Connection | None = None) -> int:
+        """The id of the last event applied."""
+        if conn is None:
+            with self.engine.connect() as conn:
+                return self.position(conn)
+        p = self.positions
+        return conn.execute(select(p.c.position).where(p.c.name == self.name)).scalar() or 0
+
+    def head(self) -> int:
+        """The id of the newest event in the store."""
+        return self.store.recorder.max_notification_id() or 0
+
+    def _advance(self, conn: Connection, old: int, new: int) -> None:
+        p = self.positions
+        if old == 0 and conn.execute(select(func.count()).select_from(p).where(p.c.name == self.name)).scalar() == 0:
+            conn.execute(insert(p).values(name=self.name, position=new))
+            return
+        moved = conn.execute(update(p).where(p.c.name == self.name, p.c.position == old).values(position=new))
+        if moved.rowcount != 1:
+            raise RuntimeError("projection position moved under this projector")
+
+    def _lock(self, conn: Connection) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+
+    # catch-up -----------------------------------------------------------
+    def catch_up(self, until: int | None = None, progress=None) -> int:
+        """Apply every event not yet applied (at least up to ``until``); returns the position."""
+        with self._local:
+            while True:
+                with self.engine.begin() as conn:
+                    self._lock(conn)
+                    start = self.position(conn)
+                    page = self.store.recorder.select_notifications(
+                        start=start, limit=BATCH, inclusive_of_start=False)
+                    if not page:
+                        return start
+                    self._apply(conn, [self.store.mapper.to_domain_event(n) for n in page])
+                    self._advance(conn, start, page[-1].id)
+                if progress is not None:
+                    progress(page[-1].id)
+                if until is not None and page[-1].id >= until and len(page) < BATCH:
+                    return page[-1].id
+
+    def rebuild(self, progress=None) -> int:
+        """Empty the read model and replay the whole store into it."""
+        with self._local:
+            with self.engine.begin() as conn:
+                self._lock(conn)
+                for table in reversed(self.schema.all_tables):
+                    conn.execute(delete(table))
+        return self.catch_up(progress=progress)
+
+    # applying -----------------------------------------------------------
+    def _apply(self, conn: Connection, events: list) -> None:
+        loader = Loader(conn, self.schema)
+        dirty: dict[str, set[int]] = defaultdict(set)
+        for ev in events:
+            if isinstance(ev, Record.Created):
+                state = {**ev.values, "created": naive_iso(ev.timestamp), "modified": naive_iso(ev.timestamp)}
+                self._write(conn, CATALOG[ev.resource], ev.pk, None, state, dirty)
+            elif isinstance(ev, (Record.Updated, Record.Deleted)):
+                res, pk = CATALOG[ev.resource], ev.pk
+                found = loader.state(res.name, pk)
+                loader.forget(res.name, pk)
+                if found is None:
+                    continue
+                old = found[1]
+                if isinstance(ev, Record.Deleted):
+                    self._remove(conn, res, pk, old, dirty)
+                else:
+                    state = {**old, **{k: new for k, (_o, new) in ev.changes.items()},
+                             "modified": naive_iso(ev.timestamp)}
+                    self._write(conn, res, pk, old, state, dirty)
+        self._expand(conn, dirty)
+        self._render(conn, loader, dirty)
+
+    def _write(self, conn: Connection, res: Resource, pk: int, old: dict | None, state: dict, dirty) -> None:
+        """Store a record's new values (row, links, tags); its doc is rendered later."""
+        t = self.schema.table(res)
+        row = _row(res, pk, state)
+        if old is None:
+            conn.execute(insert(t).values(**row))
+        else:
+            del row["id"], row["doc"]
+            conn.execute(update(t).where(t.c.id == pk).values(**row))
+        for f in res.stored_fields:
+            before = (old or {}).get(f.name) or []
+            after = state.get(f.name) or []
+            if f.kind == "m2m" and before != after:
+                link = self.schema.links[(res.name, f.name)]
+                conn.execute(delete(link).where(link.c.owner_id == pk))
+                if after:
+                    conn.execute(insert(link), [{"owner_id": pk, "target_id": i, "position": n}
+                                                for n, i in enumerate(after)])
+            elif f.kind == "tags" and before != after:
+                self._tags(conn, res, pk, after)
+        if res.base_object:
+            self._base_object(conn, res, pk, state, new=old is None)
+        dirty[res.name].add(pk)
+        self._touch_parents(res, old, state, dirty)
+
+    def _tags(self, conn: Connection, res: Resource, pk: int, names: list[str]) -> None:
+        tags = self.schema.tags
+        conn.execute(delete(tags).where(tags.c.family == res.family, tags.c.object_id == pk))
+        if names:
+            conn.execute(insert(tags), [{"family": res.family, "object_id": pk, "name": n, "position": i}
+                                        for i, n in enumerate(names)])
+
+    def _base_object(self, conn: Connection, res: Resource, pk: int, state: dict, new: bool) -> None:
+        bo = self.schema.base_objects
+        row = {"resource": res.name, "service_env": state.get("service_env"), "parent": state.get("parent"),
+               "created": _column_value("datetime", state.get("created")),
+               "modified": _column_value("datetime", state.get("modified"))}
+        if new:
+            conn.execute(insert(bo).values(id=pk, doc=b"{}", **row))
+        else:
+            conn.execute(update(bo).where(bo.c.id == pk).values(**row))
+
+    def _remove(self, conn: Connection, res: Resource, pk: int, old: dict, dirty) -> None:
+        t = self.schema.table(res)
+        conn.execute(delete(t).where(t.c.id == pk))
+        for f in res.stored_fields:
+            if f.kind == "m2m":
+                link = self.schema.links[(res.name, f.name)]
+                conn.execute(delete(link).where(link.c.owner_id == pk))
+        if res.base_object:
+            bo = self.schema.base_objects
+            conn.execute(delete(bo).where(bo.c.id == pk))
+        self._tags(conn, res, pk, [])
+        dirty[res.name].discard(pk)
+        self._touch_parents(res, old, {}, dirty)
+
+    def _touch_parents(self, res: Resource, old: dict | None, new: dict, dirty) -> None:
+        """Mark records that list this one through a reverse field (before and after)."""
+        for parent, via in REVERSE.get(res.name, ()):
+            for state in (old or {}, new):
+                if state.get(via) is not None:
+                    dirty[parent.name].add(state[via])
+
+    def _expand(self, conn: Connection, dirty: dict[str, set[int]]) -> None:
+        """Add every record that nests a dirty one, transitively (fan-out)."""
+        frontier = {name: set(ids) for name, ids in dirty.items() if ids}
+        while frontier:
+            found: dict[str, set[int]] = defaultdict(set)
+            for name, ids in frontier.items():
+                for owner, field, kind in INCOMING.get(name, ()):
+                    for chunk in _chunks(sorted(ids)):
+                        if kind == "fk":
+                            t = self.schema.table(owner)
+                            query = select(t.c.id).where(t.c[field].in_(chunk))
+                        else:
+                            link = self.schema.links[(owner.name, field)]
+                            query = select(link.c.owner_id).where(link.c.target_id.in_(chunk)).distinct()
+                        for pk in conn.execute(query).scalars():
+                            if pk not in dirty[owner.name]:
+                                dirty[owner.name].add(pk)
+                                found[owner.name].add(pk)
+            frontier = found
+
+    def _render(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]]) -> None:
+        """Re-render the representation of every dirty record."""
+        bo = self.schema.base_objects
+        for name, ids in dirty.items():
+            res = CATALOG[name]
+            t = self.schema.table(res)
+            rows = []
+            for pk in sorted(ids):
+                found = loader.state(name, pk)
+                if found is not None:
+                    rows.append({"b_pk": pk, "b_doc": _encode(render(res, pk, found[1], loader))})
+            if not rows:
+                continue
+            conn.execute(update(t).where(t.c.id == bindparam("b_pk")).values(doc=bindparam("b_doc")), rows)
+            if res.base_object:
+                conn.execute(update(bo).where(bo.c.id == bindparam("b_pk")).values(doc=bindparam("b_doc")), rows)
+
+
+def _chunks(items: list, size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

@@ -1,0 +1,97 @@
+"""Read tables generated from the catalogue (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer,
+                        LargeBinary, MetaData, Numeric, String, Table, Text)
+
+from commands.catalog import RESOURCES, Resource
+from commands.catalog.fields import SCALAR_KINDS, Field
+
+_TYPES = {
+    "string": lambda f: String(f.max_length) if f.max_length else Text(),
+    "text": lambda f: Text(),
+    "int": lambda f: BigInteger(),
+    "bool": lambda f: Boolean(),
+    "date": lambda f: Date(),
+    "datetime": lambda f: DateTime(),
+    "decimal": lambda f: Numeric(f.max_digits, f.decimal_places),
+    "float": lambda f: Float(),
+    "choice": lambda f: Integer() if all(isinstance(v, int) for v, _ in f.choices) else String(16),
+    "fk": lambda f: BigInteger(),
+    "password": lambda f: String(255),
+}
+
+
+def table_name(res: Resource) -> str:
+    """Read table of a resource."""
+    return "read_" + res.name.replace("-", "_")
+
+
+def column_fields(res: Resource) -> tuple[Field, ...]:
+    """Stored fields that get a column of their own (scalars and foreign keys)."""
+    return tuple(f for f in res.stored_fields if f.kind in SCALAR_KINDS or f.kind in ("fk", "password"))
+
+
+class ReadSchema:
+    """All read tables of one read model, under an optional name prefix.
+
+    Every resource table holds ``id``, one column per scalar or foreign key
+    field, ``created``/``modified``, the record's stored values (``state``,
+    JSON) and the pre-rendered GET representation (``doc``, JSON bytes).
+    """
+
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix
+        self.metadata = MetaData()
+        self.resources = {r.name: self._resource_table(r) for r in RESOURCES if not r.polymorphic}
+        self.links = {(r.name, f.name): self._link_table(r, f)
+                      for r in RESOURCES if not r.polymorphic for f in r.stored_fields if f.kind == "m2m"}
+        self.base_objects = Table(
+            f"{prefix}read_base_objects", self.metadata,
+            Column("id", BigInteger, primary_key=True, autoincrement=False),
+            Column("resource", String(64), nullable=False, index=True),
+            Column("service_env", BigInteger, index=True),
+            Column("parent", BigInteger, index=True),
+            Column("created", DateTime), Column("modified", DateTime),
+            Column("doc", LargeBinary, nullable=False),
+        )
+        self.tags = Table(
+            f"{prefix}read_tags", self.metadata,
+            Column("family", String(64), primary_key=True),
+            Column("object_id", BigInteger, primary_key=True),
+            Column("name", String(100), primary_key=True),
+            Column("position", Integer, nullable=False),
+            Index(f"ix_{prefix}read_tags_name", "name", "family"),
+        )
+
+    def _resource_table(self, res: Resource) -> Table:
+        name = self.prefix + table_name(res)
+        cols = [Column("id", BigInteger, primary_key=True, autoincrement=False)]
+        for f in column_fields(res):
+            indexed = f.kind == "fk" or f.name in res.filter_fields or f.name in res.ordering
+            cols.append(Column(f.name, _TYPES[f.kind](f), index=indexed))
+        cols += [Column("created", DateTime), Column("modified", DateTime),
+                 Column("state", LargeBinary, nullable=False),
+                 Column("doc", LargeBinary, nullable=False)]
+        return Table(name, self.metadata, *cols)
+
+    def _link_table(self, res: Resource, f: Field) -> Table:
+        name = f"{self.prefix}{table_name(res)}__{f.name}"
+        return Table(
+            name, self.metadata,
+            Column("owner_id", BigInteger, primary_key=True),
+            Column("target_id", BigInteger, primary_key=True),
+            Column("position", Integer, nullable=False),
+            Index(f"ix_{name}_target", "target_id"),
+        )
+
+    def table(self, res: Resource) -> Table:
+        """The table holding records of ``res`` (base-objects: the shared table)."""
+        return self.base_objects if res.polymorphic else self.resources[res.name]
+
+    @cached_property
+    def all_tables(self) -> list[Table]:
+        return list(self.metadata.sorted_tables)

@@ -1,0 +1,1 @@
+"""Background work (rq jobs) and the ``ralph-es`` command line."""

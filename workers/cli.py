@@ -1,0 +1,152 @@
+"""The ``ralph-es`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import threading
+
+from commands.catalog import CATALOG
+from commands.config import Settings
+from commands.validation import ValidationFailed
+
+from .runtime import QUEUE, Runtime
+
+
+def _runtime() -> Runtime:
+    return Runtime(Settings.from_env())
+
+
+def serve(args) -> int:
+    """Serve the API with granian (WSGI), one app per worker process."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    settings = Settings.from_env()
+    Runtime(settings).close()  # create the store and read tables once, before forking
+    workers = args.workers or (1 if settings.embedded else 2)
+    print(f"Ralph-ES on http://{args.host}:{args.port}/api/ "
+          f"({'embedded: ' + settings.database_url if settings.embedded else 'production'}, {workers} worker(s))")
+    Granian("api.app:create_app", address=args.host, port=args.port, interface=Interfaces.WSGI,
+            workers=workers, factory=True).serve()
+    return 0
+
+
+def worker(args) -> int:
+    """Run an rq worker for projection jobs, plus a timer that catches up anyway."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from . import jobs
+
+    settings = Settings.from_env()
+    if settings.embedded:
+        print("ralph-es worker needs RALPH_ES_REDIS_URL", file=sys.stderr)
+        return 2
+    rt = Runtime(settings)
+    jobs.use(rt)
+    stop = threading.Event()
+
+    def tick():
+        while not stop.wait(args.interval):
+            try:
+                rt.projector.catch_up()
+            except Exception as ex:  # noqa: BLE001 - keep the safety net alive; the next tick retries
+                print(f"catch-up failed: {ex!r}", file=sys.stderr)
+
+    rt.projector.catch_up()
+    threading.Thread(target=tick, daemon=True).start()
+    connection = Redis.from_url(settings.redis_url)
+    try:
+        SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(
+            burst=args.burst, logging_level="WARNING")
+    finally:
+        stop.set()
+    return 0
+
+
+def users_create(args) -> int:
+    """Create a user (optionally a superuser) with a password."""
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else args.password
+    if password is None:
+        password = getpass.getpass("Password: ")
+    rt = _runtime()
+    users = CATALOG["users"]
+    if rt.commands.find("users", "username", args.name) is not None:
+        if args.exist_ok:
+            return 0
+        print(f"user {args.name!r} already exists", file=sys.stderr)
+        return 1
+    body = {"username": args.name, "password": password, "is_staff": args.superuser or args.staff,
+            "is_superuser": args.superuser}
+    try:
+        written = rt.commands.create(users, body, None)
+    except ValidationFailed as ex:
+        print(f"invalid: {ex.errors}", file=sys.stderr)
+        return 1
+    rt.dispatcher.wait_for(written.position)
+    print(f"created user {args.name!r} (id {written.pk}{', superuser' if args.superuser else ''})")
+    return 0
+
+
+def projections_status(args) -> int:
+    """Print the projection position, the store head and the lag."""
+    rt = _runtime()
+    position, head = rt.projector.position(), rt.projector.head()
+    print(f"projection main: position {position}, head {head}, lag {head - position}")
+    return 0
+
+
+def projections_rebuild(args) -> int:
+    """Replay the whole store into the read model, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    rt = _runtime()
+    head = rt.projector.head()
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), disable=args.quiet) as bar:
+        task = bar.add_task("rebuilding", total=head)
+        position = rt.projector.rebuild(progress=lambda pos: bar.update(task, completed=pos))
+    print(f"rebuilt read model up to event {position}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ralph-es", description="Ralph's REST API on an event-sourced core.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the API")
+    s.add_argument("--host", default=os.environ.get("RALPH_ES_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("RALPH_ES_PORT", "8000")))
+    s.add_argument("--workers", type=int, default=None)
+    s.set_defaults(run=serve)
+    w = sub.add_parser("worker", help="run an rq worker for projections")
+    w.add_argument("--interval", type=float, default=2.0, help="seconds between safety-net catch-ups")
+    w.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    w.set_defaults(run=worker)
+    users = sub.add_parser("users", help="manage users").add_subparsers(dest="users_command", required=True)
+    c = users.add_parser("create", help="create a user")
+    c.add_argument("name")
+    c.add_argument("--password")
+    c.add_argument("--password-stdin", action="store_true")
+    c.add_argument("--superuser", action="store_true")
+    c.add_argument("--staff", action="store_true")
+    c.add_argument("--exist-ok", action="store_true", help="succeed when the user already exists")
+    c.set_defaults(run=users_create)
+    proj = sub.add_parser("projections", help="inspect or rebuild projections")
+    psub = proj.add_subparsers(dest="projections_command", required=True)
+    psub.add_parser("status", help="position, head and lag").set_defaults(run=projections_status)
+    r = psub.add_parser("rebuild", help="replay the whole store")
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(run=projections_rebuild)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

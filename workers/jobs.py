@@ -1,0 +1,28 @@
+"""rq jobs; each worker process keeps one warm :class:`Runtime`."""
+
+from __future__ import annotations
+
+from commands.config import Settings
+
+from .runtime import Runtime
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    """This process's runtime, built from the environment on first use."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime(Settings.from_env())
+    return _runtime
+
+
+def use(rt: Runtime) -> None:
+    """Make ``rt`` the runtime that jobs in this process use."""
+    global _runtime
+    _runtime = rt
+
+
+def catch_up() -> int:
+    """Project every pending event; returns the new position."""
+    return runtime().projector.catch_up()

@@ -1,0 +1,109 @@
+"""Composition root: builds the store, read model, projector and commands."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+from commands.catalog import Resource
+from commands.config import Settings
+from commands.handlers import Commands, Referrer
+from commands.ids import IdAllocator
+from commands.store import open_store
+from projections.projector import Projector
+from projections.queries import ReadModel
+from projections.tables import ReadSchema
+
+QUEUE = "ralph-es-projections"
+
+
+def make_engine(url: str, writer: bool = False) -> Engine:
+    """An engine for the read side; SQLite writers take the write lock up front."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+    return engine
+
+
+class InlineDispatcher:
+    """Embedded mode: the writer projects its own events before answering."""
+
+    def __init__(self, projector: Projector):
+        self.projector = projector
+
+    def wait_for(self, position: int) -> bool:
+        self.projector.catch_up(until=position)
+        return True
+
+
+class RqDispatcher:
+    """Production mode: enqueue a catch-up job and wait for the worker."""
+
+    def __init__(self, projector: Projector, redis_url: str, timeout: float):
+        from redis import Redis
+        from rq import Queue
+
+        self.projector = projector
+        self.queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
+        self.timeout = timeout
+
+    def wait_for(self, position: int) -> bool:
+        """True once the read model reached ``position``; False after the timeout."""
+        if self.projector.position() >= position:
+            return True
+        try:
+            self.queue.enqueue("workers.jobs.catch_up", job_timeout=600, result_ttl=0)
+        except Exception:  # noqa: BLE001 - Redis down: the write is durable, the timer catches up
+            pass
+        deadline = time.monotonic() + self.timeout
+        delay = 0.002
+        while time.monotonic() < deadline:
+            if self.projector.position() >= position:
+                return True
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.05)
+        return False
+
+
+class Runtime:
+    """Everything one process needs, built from :class:`Settings`."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = open_store(settings.database_url)
+        self.write_engine = make_engine(settings.database_url, writer=True)
+        self.read_engine = make_engine(settings.database_url)
+        self.schema = ReadSchema()
+        self.projector = Projector(self.write_engine, self.store, self.schema)
+        self.reads = ReadModel(self.read_engine, self.schema)
+        self.ids = IdAllocator(self.write_engine)
+        self.commands = Commands(self.store, self.ids, self._referrers)
+        self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
+                           else RqDispatcher(self.projector, settings.redis_url, settings.write_wait_seconds))
+
+    def _referrers(self, res: Resource, pk: int) -> list[Referrer]:
+        """Referrers from a read model that has seen every event so far."""
+        self.settle()
+        return self.reads.referrers(res, pk)
+
+    def settle(self) -> bool:
+        """Wait until the read model has applied everything in the store."""
+        return self.dispatcher.wait_for(self.projector.head())
+
+    def close(self) -> None:
+        self.store.close()
+        self.write_engine.dispose()
+        self.read_engine.dispose()
