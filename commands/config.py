@@ -21,6 +21,7 @@ class Settings:
     redis_url: str | None
     secret_key: str
     write_wait_seconds: float = 10.0
+    queue: str = "ralph-es-projections"
 
     @property
     def embedded(self) -> bool:
@@ -47,6 +48,7 @@ class Settings:
             redis_url=env.get("RALPH_ES_REDIS_URL") or None,
             secret_key=secret,
             write_wait_seconds=float(env.get("RALPH_ES_WRITE_WAIT_SECONDS", "10")),
+            queue=env.get("RALPH_ES_QUEUE", "ralph-es-projections"),
         )
 
 

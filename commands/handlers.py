@@ -236,8 +236,34 @@ class Commands:
             raise Conflict(f"Cannot delete {res.verbose} {record.pk}: it is referenced by {names}.",
                            {n: sorted(ids) for n, ids in protected.items()})
         self._claims(res, record.pk, record.values, {}, batch)
+        self._unlink_through(res, record, actor, batch, seen)
         record.delete(dict(record.values), actor)
         batch.add(record)
+
+    def _unlink_through(self, link: Resource, record: Record, actor, batch: _Batch, seen: set) -> None:
+        """Drop a deleted link record from its owner's M2M list (e.g. a service's environments)."""
+        for owner in CATALOG.values():
+            for f in owner.stored_fields:
+                if f.through != link.name:
+                    continue
+                mine, theirs = self._through_keys(owner, f)
+                owner_pk = record.values.get(mine)
+                if (owner.name, owner_pk) in seen:
+                    continue
+                other = self._pending(batch, owner, owner_pk)
+                current = other.values.get(f.name) or [] if other is not None else []
+                if other is not None and record.values.get(theirs) in current:
+                    kept = [i for i in current if i != record.values.get(theirs)]
+                    other.update({f.name: [current, kept]}, actor)
+                    batch.add(other)
+
+    @staticmethod
+    def _through_keys(owner: Resource, f) -> tuple[str, str]:
+        """The link resource's fields pointing at the owner and at the target."""
+        link = CATALOG[f.through]
+        mine = next(g.name for g in link.stored_fields if g.kind == "fk" and g.target == owner.name)
+        theirs = next(g.name for g in link.stored_fields if g.kind == "fk" and g.target == f.target)
+        return mine, theirs
 
     def _pending(self, batch: _Batch, res: Resource, pk: int) -> Record | None:
         for agg in batch.aggregates:
@@ -254,8 +280,7 @@ class Commands:
             if not f.through or f.name not in values:
                 continue
             link = CATALOG[f.through]
-            mine = next(g.name for g in link.stored_fields if g.kind == "fk" and g.target == res.name)
-            theirs = next(g.name for g in link.stored_fields if g.kind == "fk" and g.target == f.target)
+            mine, theirs = self._through_keys(res, f)
             new_ids = values[f.name] or []
             for target in [i for i in new_ids if i not in old_ids]:
                 link_values = {g.name: None for g in link.stored_fields} | {mine: pk, theirs: target}

@@ -12,7 +12,7 @@ from commands.catalog import CATALOG
 from commands.config import Settings
 from commands.validation import ValidationFailed
 
-from .runtime import QUEUE, Runtime
+from .runtime import Runtime
 
 
 def _runtime() -> Runtime:
@@ -60,7 +60,7 @@ def worker(args) -> int:
     threading.Thread(target=tick, daemon=True).start()
     connection = Redis.from_url(settings.redis_url)
     try:
-        SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(
+        SimpleWorker([Queue(settings.queue, connection=connection)], connection=connection).work(
             burst=args.burst, logging_level="WARNING")
     finally:
         stop.set()

@@ -16,9 +16,6 @@ from projections.projector import Projector
 from projections.queries import ReadModel
 from projections.tables import ReadSchema
 
-QUEUE = "ralph-es-projections"
-
-
 def make_engine(url: str, writer: bool = False) -> Engine:
     """An engine for the read side; SQLite writers take the write lock up front."""
     if not url.startswith("sqlite"):
@@ -52,12 +49,12 @@ class InlineDispatcher:
 class RqDispatcher:
     """Production mode: enqueue a catch-up job and wait for the worker."""
 
-    def __init__(self, projector: Projector, redis_url: str, timeout: float):
+    def __init__(self, projector: Projector, redis_url: str, queue: str, timeout: float):
         from redis import Redis
         from rq import Queue
 
         self.projector = projector
-        self.queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
+        self.queue = Queue(queue, connection=Redis.from_url(redis_url))
         self.timeout = timeout
 
     def wait_for(self, position: int) -> bool:
@@ -92,7 +89,8 @@ class Runtime:
         self.ids = IdAllocator(self.write_engine)
         self.commands = Commands(self.store, self.ids, self._referrers)
         self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
-                           else RqDispatcher(self.projector, settings.redis_url, settings.write_wait_seconds))
+                           else RqDispatcher(self.projector, settings.redis_url, settings.queue,
+                                         settings.write_wait_seconds))
 
     def _referrers(self, res: Resource, pk: int) -> list[Referrer]:
         """Referrers from a read model that has seen every event so far."""

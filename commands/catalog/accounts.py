@@ -1,6 +1,6 @@
 """Catalogue declarations: accounts."""
 
-from .choices import COUNTRIES, CURRENCIES  # noqa: F401
+from .choices import COUNTRIES  # noqa: F401
 from .fields import (CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, choice, const,  # noqa: F401
                      date, datetime, decimal, derived, fk, floating, integer, m2m, password, reverse,
                      string, tags, text)

@@ -1,6 +1,6 @@
 """Catalogue declarations: back_office."""
 
-from .choices import COUNTRIES, CURRENCIES  # noqa: F401
+from .choices import COUNTRIES  # noqa: F401
 from .fields import (CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, choice, const,  # noqa: F401
                      date, datetime, decimal, derived, fk, floating, integer, m2m, password, reverse,
                      string, tags, text)
@@ -47,7 +47,7 @@ BACK_OFFICE_ASSETS = Resource(
         CREATED,
         MODIFIED,
         text('remarks'),
-        choice('price_currency', CURRENCIES, read_only=True, default='XXX'),
+        string('price_currency', 3, read_only=True, default='XXX'),
         decimal('price', 15, 2, null=True),
         string('hostname', 255, null=True),
         string('sn', 200, null=True, unique=True),

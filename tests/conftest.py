@@ -1,0 +1,188 @@
+"""Test fixtures: every API test runs on both backends.
+
+* ``sqlite``: an embedded SQLite file per test, projections applied inline.
+* ``postgres``: a fresh PostgreSQL database for the run, Redis, and a real
+  ``ralph-es worker`` subprocess projecting the events (tables are emptied
+  between tests). Without the services the tests skip with a loud reason,
+  except under ``CI=true`` where a missing service fails the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from falcon.testing import TestClient
+
+from api.app import create_app
+from commands.catalog import CATALOG
+from commands.config import Settings
+from commands.passwords import api_token
+from workers.runtime import Runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+CI = os.environ.get("CI") == "true"
+PG_ADMIN = os.environ.get("RALPH_ES_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("RALPH_ES_TEST_REDIS", "redis://127.0.0.1:6379/0")
+SECRET = "test-secret-key"
+
+
+def services_missing(reason: str):
+    """Fail under CI, otherwise skip with a reason that shows in the summary."""
+    message = f"PostgreSQL/Redis tests NOT RUN: {reason}"
+    if CI:
+        pytest.fail(f"CI=true requires PostgreSQL and Redis: {reason}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except Exception as ex:  # noqa: BLE001 - any connection failure means "no service"
+        services_missing(f"cannot connect to {PG_ADMIN}: {ex}")
+    name = f"ralph_es_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def pg_settings(pg_database):
+    """Production-mode settings: the run's database, Redis and a private queue."""
+    try:
+        from redis import Redis
+
+        Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except Exception as ex:  # noqa: BLE001
+        services_missing(f"cannot reach Redis at {REDIS_URL}: {ex}")
+    return Settings(database_url=pg_database, redis_url=REDIS_URL, secret_key=SECRET,
+                    queue=f"ralph-es-test-{uuid.uuid4().hex[:8]}", write_wait_seconds=20)
+
+
+def service_env(settings: Settings) -> dict:
+    """Environment variables that point a subprocess at ``settings``."""
+    env = dict(os.environ, RALPH_ES_DATABASE_URL=settings.database_url, RALPH_ES_SECRET_KEY=settings.secret_key,
+               RALPH_ES_QUEUE=settings.queue, PYTHONPATH=str(ROOT))
+    env.pop("RALPH_ES_REDIS_URL", None)
+    if settings.redis_url:
+        env["RALPH_ES_REDIS_URL"] = settings.redis_url
+    return env
+
+
+@pytest.fixture(scope="session")
+def pg_worker(pg_settings, tmp_path_factory):
+    """A real ``ralph-es worker`` process for the run."""
+    Runtime(pg_settings).close()  # tables exist before the worker starts
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker", "--interval", "1"],
+                                env=service_env(pg_settings), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    time.sleep(0.5)
+    if proc.poll() is not None:
+        pytest.fail(f"worker exited: {log.read_text()}")
+    yield proc
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _empty_postgres(rt: Runtime) -> None:
+    """Remove every event and read row, under the projection lock."""
+    from sqlalchemy import text
+
+    from projections.projector import LOCK_KEY
+
+    names = [t.name for t in rt.schema.all_tables] + ["ralph_es_id_counters", "ralphes_events"]
+    with rt.write_engine.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, tmp_path) -> Settings:
+    """Settings of one backend, with empty stores."""
+    if request.param == "sqlite":
+        return Settings(database_url=f"sqlite:///{tmp_path}/ralph-es.db", redis_url=None, secret_key=SECRET)
+    request.getfixturevalue("pg_worker")
+    return request.getfixturevalue("pg_settings")
+
+
+@pytest.fixture
+def rt(backend):
+    """A runtime on the backend (postgres: emptied first)."""
+    runtime = Runtime(backend)
+    if not backend.embedded:
+        _empty_postgres(runtime)
+    yield runtime
+    runtime.close()
+
+
+class Api:
+    """A Falcon test client that authenticates as one user."""
+
+    def __init__(self, client: TestClient, token: str | None):
+        self.client = client
+        self.headers = {"Authorization": f"Token {token}"} if token else {}
+
+    def request(self, method: str, path: str, headers=None, **kw):
+        return self.client.simulate_request(method, path, headers={**self.headers, **(headers or {})}, **kw)
+
+    def get(self, path, params=None, **kw):
+        return self.request("GET", path, params=params, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.request("POST", path, json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self.request("PUT", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.request("PATCH", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def options(self, path, **kw):
+        return self.request("OPTIONS", path, **kw)
+
+    def create(self, prefix: str, body: dict) -> dict:
+        """POST and assert 201; the flat write response."""
+        result = self.post(f"/api/{prefix}/", body)
+        assert result.status_code == 201, result.text
+        return result.json
+
+
+def make_user(rt: Runtime, username: str, password: str = "secret", **flags) -> int:
+    """Create a user through the command layer and wait until it is readable."""
+    written = rt.commands.create(CATALOG["users"], {"username": username, "password": password, **flags}, None)
+    assert rt.dispatcher.wait_for(written.position)
+    return written.pk
+
+
+def basic(username: str, password: str) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+
+@pytest.fixture
+def client(rt) -> TestClient:
+    return TestClient(create_app(rt))
+
+
+@pytest.fixture
+def api(rt, client) -> Api:
+    """Authenticated as a superuser called ``root``."""
+    pk = make_user(rt, "root", is_staff=True, is_superuser=True)
+    return Api(client, api_token(SECRET, pk))

@@ -1,0 +1,224 @@
+"""The vertical slice through the API: create, read nested, patch, filter, delete."""
+
+from __future__ import annotations
+
+import pytest
+
+H = "http://falconframework.org"
+
+
+@pytest.fixture
+def inventory(api):
+    """manufacturer -> asset model -> data center -> server room -> rack -> service (+envs)."""
+    ids = {}
+    ids["manufacturer"] = api.create("manufacturers", {"name": "Dell"})["id"]
+    ids["model"] = api.create("assetmodels", {"name": "R640", "type": "data center",
+                                              "manufacturer": ids["manufacturer"]})["id"]
+    ids["dc"] = api.create("data-centers", {"name": "DC1", "type": "dc"})["id"]
+    ids["room"] = api.create("server-rooms", {"name": "Room 1", "data_center": ids["dc"]})["id"]
+    ids["rack"] = api.create("racks", {"name": "Rack A", "server_room": ids["room"]})["id"]
+    ids["prod"] = api.create("environments", {"name": "prod"})["id"]
+    ids["test"] = api.create("environments", {"name": "test"})["id"]
+    service = api.create("services", {"name": "web", "uid": "sc-1", "environments": ["prod", ids["test"]],
+                                      "business_owners": ["root"], "technical_owners": []})
+    ids["service"] = service["id"]
+    envs = api.get("/api/services-environments/", params={"service__name": "web"}).json["results"]
+    ids["se_prod"] = next(e["id"] for e in envs if e["environment"]["name"] == "prod")
+    ids["se_test"] = next(e["id"] for e in envs if e["environment"]["name"] == "test")
+    return ids
+
+
+def _asset(api, inventory, **extra):
+    body = {"hostname": "srv1.example.com", "sn": "SN-1", "barcode": "BC-1", "model": inventory["model"],
+            "rack": inventory["rack"], "service_env": inventory["se_prod"], "tags": ["db", "prod"], **extra}
+    return api.create("data-center-assets", body)
+
+
+def test_service_creates_its_environments(api, inventory):
+    result = api.get("/api/services-environments/")
+    assert result.status_code == 200
+    assert result.json["count"] == 2
+    first = result.json["results"][0]
+    assert first["__str__"] == "service environment: web - prod"
+    assert first["object_type"] == "serviceenvironment"
+    assert first["service"]["name"] == "web"
+    assert first["environment"] == {"id": inventory["prod"], "url": f"{H}/api/environments/{inventory['prod']}/",
+                                    "ui_url": f"{H}/assets/environment/{inventory['prod']}/change/",
+                                    "name": "prod", "created": first["environment"]["created"],
+                                    "modified": first["environment"]["modified"]}
+    assert [o["username"] for o in first["business_owners"]] == ["root"]
+    service = api.get(f"/api/services/{inventory['service']}/").json
+    assert [e["name"] for e in service["environments"]] == ["prod", "test"]
+
+
+def test_asset_round_trip(api, inventory):
+    created = _asset(api, inventory)
+    pk = created["id"]
+    assert "url" not in created
+    assert created["rack"] == inventory["rack"] and created["model"] == inventory["model"]
+    assert created["status"] == "new"
+    assert created["ui_url"] == f"{H}/data_center/datacenterasset/{pk}/change/"
+
+    doc = api.get(f"/api/data-center-assets/{pk}/").json
+    assert doc["url"] == f"{H}/api/data-center-assets/{pk}/"
+    assert doc["__str__"] == "data center asset: srv1.example.com (BC: BC-1 / SN: SN-1)"
+    assert doc["object_type"] == "datacenterasset"
+    assert doc["tags"] == ["db", "prod"]
+    assert doc["service_env"] == {
+        "id": inventory["se_prod"], "service": "web", "environment": "prod",
+        "url": f"{H}/api/services-environments/{inventory['se_prod']}/", "service_uid": "sc-1",
+        "ui_url": f"{H}/assets/serviceenvironment/{inventory['se_prod']}/change/"}
+    assert doc["rack"]["name"] == "Rack A"
+    assert doc["rack"]["orientation"] == "top"
+    assert doc["rack"]["server_room"]["name"] == "Room 1"
+    assert doc["rack"]["server_room"]["data_center"]["name"] == "DC1"
+    assert doc["rack"]["server_room"]["data_center"]["type"] == "dc"
+    assert doc["model"]["manufacturer"]["name"] == "Dell"
+    assert doc["model"]["type"] == "data center"
+    assert [o["username"] for o in doc["business_owners"]] == ["root"]
+    assert doc["technical_owners"] == []
+    assert doc["price"] is None and doc["depreciation_rate"] == "25.00" and doc["price_currency"] == "XXX"
+    assert list(doc)[:4] == ["id", "url", "business_owners", "technical_owners"]
+
+    patched = api.patch(f"/api/data-center-assets/{pk}/", {"status": "in use"})
+    assert patched.status_code == 200 and patched.json["status"] == "in use"
+    assert api.get(f"/api/data-center-assets/{pk}/").json["status"] == "in use"
+
+    found = api.get("/api/data-center-assets/", params={"hostname": "srv1.example.com"}).json
+    assert found["count"] == 1 and found["results"][0]["id"] == pk
+    assert api.get("/api/data-center-assets/", params={"hostname": "srv2"}).json["count"] == 0
+    assert api.get("/api/data-center-assets/", params={"status": "2"}).json["count"] == 1
+    assert api.get("/api/data-center-assets/", params={"status": "in use"}).json["count"] == 0
+
+    assert api.delete(f"/api/data-center-assets/{pk}/").status_code == 204
+    assert api.get(f"/api/data-center-assets/{pk}/").status_code == 404
+    assert api.get("/api/data-center-assets/").json["count"] == 0
+
+
+def test_relation_path_filters(api, inventory):
+    pk = _asset(api, inventory)["id"]
+    dc2 = api.create("data-centers", {"name": "DC2"})["id"]
+    for name, value, count in [
+        ("rack__server_room__data_center", inventory["dc"], 1),
+        ("rack__server_room__data_center", dc2, 0),
+        ("service_env__service__name", "web", 1),
+        ("service_env__environment__name", "test", 0),
+        ("model__name", "R640", 1),
+        ("rack", inventory["rack"], 1),
+        ("rack", "abc", 0),
+    ]:
+        result = api.get("/api/data-center-assets/", params={name: str(value)}).json
+        assert result["count"] == count, (name, value)
+        assert [r["id"] for r in result["results"]] == ([pk] if count else [])
+
+
+def test_unknown_filters_are_ignored_and_named(api, inventory):
+    _asset(api, inventory)
+    result = api.get("/api/data-center-assets/", params={"bogus": "1", "hostnam": "x"})
+    assert result.json["count"] == 1
+    assert result.headers["X-Ignored-Filters"] == "bogus,hostnam"
+
+
+def test_write_rules(api, inventory):
+    ok = api.post("/api/data-center-assets/", {"model": inventory["model"], "rack": inventory["rack"],
+                                               "status": 3, "bogus": 1, "id": 999, "url": "x"})
+    assert ok.status_code == 201
+    assert ok.json["status"] == "free" and ok.json["id"] != 999
+    bad = api.post("/api/data-center-assets/", {"model": 9999, "rack": "x", "status": "bogus"})
+    assert bad.status_code == 400
+    assert bad.json == {"model": ['Invalid pk "9999" - object does not exist.'],
+                        "rack": ["Incorrect type. Expected pk value, received str."],
+                        "status": ['"bogus" is not a valid choice.']}
+    missing = api.post("/api/data-center-assets/", {})
+    assert missing.json == {"rack": ["This field is required."], "model": ["This field is required."]}
+    assert api.put(f"/api/data-center-assets/{ok.json['id']}/", {"hostname": "x"}).json == {
+        "rack": ["This field is required."], "model": ["This field is required."]}
+
+
+def test_uniqueness_is_enforced_at_append(api, inventory):
+    _asset(api, inventory)
+    dup = api.post("/api/data-center-assets/", {"model": inventory["model"], "rack": inventory["rack"],
+                                                "sn": "SN-1"})
+    assert dup.status_code == 400
+    assert dup.json == {"sn": ["data center asset with this sn already exists."]}
+    same_name = api.post("/api/manufacturers/", {"name": "Dell"})
+    assert same_name.json == {"name": ["manufacturer with this name already exists."]}
+    # a released value can be taken again
+    other = api.create("manufacturers", {"name": "HP"})["id"]
+    assert api.patch(f"/api/manufacturers/{other}/", {"name": "HPE"}).status_code == 200
+    assert api.post("/api/manufacturers/", {"name": "HP"}).status_code == 201
+
+
+def test_protected_delete_is_409_and_changes_nothing(api, inventory):
+    pk = _asset(api, inventory)["id"]
+    result = api.delete(f"/api/racks/{inventory['rack']}/")
+    assert result.status_code == 409
+    assert result.json["referenced_by"] == {"data-center-assets": [pk]}
+    assert api.get(f"/api/racks/{inventory['rack']}/").status_code == 200
+    blocked = api.patch(f"/api/services/{inventory['service']}/", {"environments": [inventory["test"]]})
+    assert blocked.status_code == 409
+    assert api.get(f"/api/services/{inventory['service']}/").json["environments"][0]["name"] == "prod"
+
+
+def test_delete_service_cascades_to_its_environments(api, inventory):
+    assert api.delete(f"/api/services/{inventory['service']}/").status_code == 204
+    assert api.get("/api/services-environments/").json["count"] == 0
+    assert api.get(f"/api/base-objects/{inventory['se_prod']}/").status_code == 404
+    assert api.get(f"/api/environments/{inventory['prod']}/").status_code == 200
+
+
+def test_removing_an_environment_deletes_its_link(api, inventory):
+    result = api.patch(f"/api/services/{inventory['service']}/", {"environments": ["prod"]})
+    assert result.status_code == 200 and result.json["environments"] == [inventory["prod"]]
+    assert [e["id"] for e in api.get("/api/services-environments/").json["results"]] == [inventory["se_prod"]]
+
+
+def test_renames_fan_out_to_nesting_records(api, inventory):
+    pk = _asset(api, inventory)["id"]
+    api.patch(f"/api/manufacturers/{inventory['manufacturer']}/", {"name": "Dell EMC"})
+    api.patch(f"/api/data-centers/{inventory['dc']}/", {"name": "DC-One"})
+    api.patch(f"/api/services/{inventory['service']}/", {"name": "www", "technical_owners": ["root"]})
+    doc = api.get(f"/api/data-center-assets/{pk}/").json
+    assert doc["model"]["manufacturer"]["name"] == "Dell EMC"
+    assert doc["rack"]["server_room"]["data_center"]["name"] == "DC-One"
+    assert doc["service_env"]["service"] == "www"
+    assert [o["username"] for o in doc["technical_owners"]] == ["root"]
+    assert api.get(f"/api/base-objects/{pk}/").json == doc
+
+
+def test_base_objects_are_polymorphic(api, inventory):
+    pk = _asset(api, inventory)["id"]
+    listing = api.get("/api/base-objects/").json
+    assert listing["count"] == 3
+    by_id = {item["id"]: item for item in listing["results"]}
+    assert by_id[pk]["url"] == f"{H}/api/data-center-assets/{pk}/"
+    assert by_id[inventory["se_prod"]]["object_type"] == "serviceenvironment"
+    assert sorted(by_id) == sorted([pk, inventory["se_prod"], inventory["se_test"]])
+    assert api.get("/api/base-objects/", params={"service_env": str(inventory["se_prod"])}).json["count"] == 1
+    assert api.get("/api/base-objects/999999/").status_code == 404
+    assert api.post("/api/base-objects/", {}).status_code == 405
+
+
+def test_read_your_writes_on_list_and_filter(api, inventory):
+    for n in range(5):
+        api.create("manufacturers", {"name": f"M{n}"})
+        assert api.get("/api/manufacturers/", params={"name": f"M{n}"}).json["count"] == 1
+    assert api.get("/api/manufacturers/").json["count"] == 6
+
+
+def test_aliases_serve_the_same_resource(api, inventory):
+    direct = api.get(f"/api/assetmodels/{inventory['model']}/").json
+    assert api.get(f"/api/asset-models/{inventory['model']}/").json == direct
+    assert direct["url"] == f"{H}/api/assetmodels/{inventory['model']}/"
+    assert api.get("/api/service-environments/").json["count"] == 2
+
+
+def test_services_environments_allows_only_get_and_delete(api, inventory):
+    result = api.post("/api/services-environments/", {})
+    assert result.status_code == 405
+    assert result.json == {"detail": 'Method "POST" not allowed.'}
+    assert result.headers["Allow"] == "GET"
+    assert api.options("/api/services-environments/").status_code == 405
+    assert api.patch(f"/api/services-environments/{inventory['se_test']}/", {}).status_code == 405
+    assert api.delete(f"/api/services-environments/{inventory['se_test']}/").status_code == 204
+    assert [e["name"] for e in api.get(f"/api/services/{inventory['service']}/").json["environments"]] == ["prod"]
