@@ -221,6 +221,12 @@ def test_fk_non_decimal_digit_string_is_an_incorrect_type():
     assert invalid("data-center-assets", "model", "²") == "Incorrect type. Expected pk value, received str."
 
 
+def test_fk_negative_numeric_string_is_a_missing_pk():
+    # DRF runs queryset.get(pk="-1"): Django's int("-1") succeeds and the lookup
+    # finds nothing, so the answer is does_not_exist, not incorrect_type.
+    assert invalid("data-center-assets", "model", "-1") == 'Invalid pk "-1" - object does not exist.'
+
+
 def test_fk_null():
     assert invalid("data-center-assets", "model", None) == "This field may not be null."
     assert ok("data-center-assets", "rack", None) is None
@@ -331,6 +337,12 @@ DATE_ERROR = "Date has wrong format. Use one of these formats instead: YYYY[-MM[
 
 def test_date_ok():
     assert ok("data-center-assets", "invoice_date", "2024-01-02") == "2024-01-02"
+
+
+def test_date_with_one_digit_month_and_day():
+    # DRF parses ISO dates with django.utils.dateparse.parse_date, whose
+    # pattern is \d{4}-\d{1,2}-\d{1,2}: "2024-1-2" is the 2nd of January.
+    assert ok("data-center-assets", "invoice_date", "2024-1-2") == "2024-01-02"
 
 
 def test_date_invalid():
