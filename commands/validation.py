@@ -14,7 +14,9 @@ from .passwords import hash_password
 REQUIRED = "This field is required."
 NOT_NULL = "This field may not be null."
 NOT_BLANK = "This field may not be blank."
-_INT = re.compile(r"^-?\d+(\.0*)?$")
+_INT = re.compile(r"^[-+]?\d+(\.0*)?$", re.ASCII)
+_PK = re.compile(r"^-?\d+$", re.ASCII)
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
 _TRUE = {True, 1, "1", "true", "True", "TRUE", "t", "T", "yes", "Yes", "y", "Y", "on", "On"}
 _FALSE = {False, 0, "0", "false", "False", "FALSE", "f", "F", "no", "No", "n", "N", "off", "Off"}
 
@@ -135,14 +137,11 @@ def _boolean(f, raw, refs):
 
 
 def _date(f, raw, refs):
+    match = _DATE.match(raw) if isinstance(raw, str) else None
     try:
-        return dt.date.fromisoformat(raw).isoformat() if isinstance(raw, str) and len(raw) == 10 else _bad_date()
-    except ValueError:
-        _bad_date()
-
-
-def _bad_date():
-    raise Invalid("Date has wrong format. Use one of these formats instead: YYYY[-MM[-DD]].")
+        return dt.date(*(int(part) for part in match.groups())).isoformat()
+    except (AttributeError, ValueError):
+        raise Invalid("Date has wrong format. Use one of these formats instead: YYYY[-MM[-DD]].") from None
 
 
 def _datetime(f, raw, refs):
@@ -204,20 +203,15 @@ def _pk(f, raw, refs) -> int:
     """Resolve one reference (an id, or a natural key where the field allows it)."""
     if isinstance(raw, bool) or isinstance(raw, (list, dict, float)):
         raise Invalid(f"Incorrect type. Expected pk value, received {type(raw).__name__}.")
-    if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
-        pk = int(raw)
-        if refs.exists(f.target, pk):
-            return pk
-        if f.lookup and isinstance(raw, str):
-            found = refs.find(f.target, f.lookup, raw)
-            if found is not None:
-                return found
-        raise Invalid(f'Invalid pk "{raw}" - object does not exist.')
-    if f.lookup:
+    numeric = isinstance(raw, int) or (isinstance(raw, str) and _PK.match(raw) is not None)
+    if numeric and refs.exists(f.target, int(raw)):
+        return int(raw)
+    if f.lookup and isinstance(raw, str):
         found = refs.find(f.target, f.lookup, raw)
         if found is not None:
             return found
-        raise Invalid(f"Object with {f.lookup}={raw} does not exist.")
+    if numeric or f.lookup:
+        raise Invalid(f'Invalid pk "{raw}" - object does not exist.')
     raise Invalid(f"Incorrect type. Expected pk value, received {type(raw).__name__}.")
 
 

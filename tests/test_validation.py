@@ -7,6 +7,8 @@ expected message is the one Ralph (Django REST framework) answers.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from commands.catalog import resource
@@ -59,6 +61,12 @@ def errors_of(res_name: str, body, *, current=None, partial=False, refs=REFS) ->
 def invalid(res_name: str, name: str, raw, refs=REFS) -> str:
     with pytest.raises(Invalid) as info:
         convert(field(res_name, name), raw, refs)
+    return str(info.value)
+
+
+def invalid_field(f, raw, refs=REFS) -> str:
+    with pytest.raises(Invalid) as info:
+        convert(f, raw, refs)
     return str(info.value)
 
 
@@ -239,7 +247,14 @@ def test_fk_with_lookup_resolves_names():
 
 
 def test_fk_with_lookup_unknown_name():
-    assert invalid("services", "profit_center", "nope") == "Object with name=nope does not exist."
+    # Ralph's AdditionalLookupRelatedField (a PrimaryKeyRelatedField) answers
+    # self.fail("does_not_exist", pk_value=data) when neither lookup matches.
+    assert invalid("services", "profit_center", "nope") == 'Invalid pk "nope" - object does not exist.'
+    assert invalid("services", "support_team", "nope") == 'Invalid pk "nope" - object does not exist.'
+
+
+def test_fk_with_lookup_null():
+    assert ok("services", "profit_center", None) is None
 
 
 def test_fk_without_lookup_does_not_search_by_name():
@@ -272,7 +287,12 @@ def test_m2m_lookup_of_numeric_name():
 
 
 def test_m2m_lookup_unknown_name():
-    assert invalid("services", "environments", ["prod", "nope"]) == "Object with name=nope does not exist."
+    assert invalid("services", "environments", ["prod", "nope"]) == 'Invalid pk "nope" - object does not exist.'
+    assert invalid("services", "business_owners", ["carol"]) == 'Invalid pk "carol" - object does not exist.'
+
+
+def test_m2m_lookup_unknown_id():
+    assert invalid("services", "environments", [42]) == 'Invalid pk "42" - object does not exist.'
 
 
 def test_m2m_unknown_id():
@@ -286,9 +306,21 @@ def test_m2m_not_a_list():
 
 
 def test_m2m_empty_list_not_allowed_when_not_blank():
-    # Service.environments is ManyToManyField(..., through=ServiceEnvironment)
-    # without blank=True, so DRF builds it with allow_empty=False.
-    assert invalid("services", "environments", []) == "This list may not be empty."
+    # DRF's ModelSerializer builds a to-many field of a model field without
+    # blank=True with allow_empty=False.
+    strict = replace(field("services", "environments"), blank=False)
+    assert invalid_field(strict, []) == "This list may not be empty."
+    assert invalid_field(strict, "prod") == 'Expected a list of items but got type "str".'
+
+
+def test_services_environments_may_be_empty():
+    # Ralph's SaveServiceSerializer declares ``environments`` itself
+    # (AdditionalLookupRelatedField(many=True, ...)) rather than letting the
+    # ModelSerializer derive it from Service.environments (blank=False), so
+    # DRF's ManyRelatedField keeps its default allow_empty=True: [] is valid,
+    # but the field is still required.
+    assert ok("services", "environments", []) == []
+    assert "environments" in errors_of("services", {"name": "S", "business_owners": [], "technical_owners": []})
 
 
 def test_m2m_empty_list_allowed_when_blank():
