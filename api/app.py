@@ -28,4 +28,13 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
         for prefix in (res.name, *res.aliases):
             app.add_route(f"/api/{prefix}/", collection)
             app.add_route(f"/api/{prefix}/{{pk:int}}/", item)
+    app.add_sink(_append_slash, r"^/api(/[^/]+)*$")
     return app
+
+
+def _append_slash(req: falcon.Request, resp: falcon.Response, **_) -> None:
+    """Ralph (Django's APPEND_SLASH) redirects a GET without the final slash."""
+    if req.method not in ("GET", "HEAD"):
+        raise falcon.HTTPNotFound()
+    query = f"?{req.query_string}" if req.query_string else ""
+    raise falcon.HTTPMovedPermanently(f"{req.prefix}{req.path}/{query}")

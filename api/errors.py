@@ -59,7 +59,7 @@ def _not_found(req, resp, ex: NotFound, params):
 
 
 def _http_error(req, resp, ex: falcon.HTTPError, params):
-    message = ex.description or ex.title or "Error."
+    message = "Not found." if ex.status_code == 404 else ex.description or ex.title or "Error."
     _send(resp, ex.status_code, {"detail": message}, dict(ex.headers or {}))
 
 

@@ -195,6 +195,8 @@ class Commands:
         record = self.load(res, pk)
         values = clean(res, body, self, current=record.values, partial=partial)
         changes = {k: [record.values.get(k), v] for k, v in values.items() if record.values.get(k) != v}
+        if res.tree and "parent" in changes:
+            self._check_tree_move(res, pk, changes["parent"][1])
         batch = _Batch()
         self._claims(res, pk, record.values, {**record.values, **values}, batch)
         if changes:
@@ -205,6 +207,15 @@ class Commands:
             batch.add(record)
         position = self._save(batch) if batch.aggregates else self.store.recorder.max_notification_id() or 0
         return Written(pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on), position)
+
+    def _check_tree_move(self, res: Resource, pk: int, parent: int | None) -> None:
+        """MPTT's rule: a node may not move under itself or its descendants."""
+        if parent == pk:
+            raise ValidationFailed({"parent": ["A node may not be made a child of itself."]})
+        while parent is not None:
+            parent = self.load(res, parent).values.get("parent")
+            if parent == pk:
+                raise ValidationFailed({"parent": ["A node may not be made a child of any of its descendants."]})
 
     def _delete(self, res: Resource, pk: int, actor) -> int:
         record = self.load(res, pk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 counters = Table(
@@ -28,6 +29,12 @@ class IdAllocator:
 
     def allocate(self, family: str, count: int = 1) -> list[int]:
         """Reserve ``count`` consecutive ids in ``family``."""
+        try:
+            return self._allocate(family, count)
+        except IntegrityError:  # another process created the counter row first
+            return self._allocate(family, count)
+
+    def _allocate(self, family: str, count: int) -> list[int]:
         with self.engine.begin() as conn:
             last = conn.execute(
                 update(counters).where(counters.c.family == family)
@@ -37,12 +44,3 @@ class IdAllocator:
                 conn.execute(counters.insert().values(family=family, last_id=count))
                 last = count
         return list(range(last - count + 1, last + 1))
-
-    def skip_past(self, family: str, pk: int) -> None:
-        """Make sure later ids in ``family`` are above ``pk``."""
-        with self.engine.begin() as conn:
-            current = conn.execute(select(counters.c.last_id).where(counters.c.family == family)).scalar()
-            if current is None:
-                conn.execute(counters.insert().values(family=family, last_id=pk))
-            elif current < pk:
-                conn.execute(update(counters).where(counters.c.family == family).values(last_id=pk))

@@ -23,6 +23,7 @@ from commands.validation import naive_iso
 
 from .render import render
 from .tables import ReadSchema, column_fields
+from .trees import inherited, number_tree
 
 BATCH = 500
 LOCK_KEY = 0x52414C5048  # "RALPH"
@@ -203,8 +204,24 @@ class Projector:
                     state = {**old, **{k: new for k, (_o, new) in ev.changes.items()},
                              "modified": naive_iso(ev.timestamp)}
                     self._write(conn, res, pk, old, state, dirty)
+        for res in RESOURCES:
+            if res.tree and dirty.get(res.name):
+                self._renumber(conn, loader, res, dirty)
         self._expand(conn, dirty)
         self._render(conn, loader, dirty)
+
+    def _renumber(self, conn: Connection, loader: Loader, res: Resource, dirty) -> None:
+        """Refresh the nested-set numbers of a tree resource after a change."""
+        t = self.schema.table(res)
+        nodes = {row.id: _decode(row.state) for row in conn.execute(select(t.c.id, t.c.state))}
+        for pk, numbers in number_tree(nodes).items():
+            numbers["depreciation_rate"] = inherited(nodes, pk, "default_depreciation_rate")
+            state = nodes[pk]
+            if any(state.get(k) != v for k, v in numbers.items()):
+                state.update(numbers)
+                conn.execute(update(t).where(t.c.id == pk).values(state=_encode(state), **numbers))
+                loader.forget(res.name, pk)
+                dirty[res.name].add(pk)
 
     def _write(self, conn: Connection, res: Resource, pk: int, old: dict | None, state: dict, dirty) -> None:
         """Store a record's new values (row, links, tags); its doc is rendered later."""

@@ -138,3 +138,11 @@ def test_users_write_needs_superuser(rt, client, api):
     doc = api.get(f"/api/users/{created.json['id']}/").json
     assert "password" not in doc and doc["username"] == "carol"
     assert api.client.simulate_post("/api-token-auth/", json={"username": "carol", "password": "pw"}).status_code == 200
+
+
+def test_missing_slash_redirects_and_unknown_urls_are_404(api):
+    moved = api.get("/api/manufacturers", params={"limit": "1"})
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"{H}/api/manufacturers/?limit=1"
+    assert api.post("/api/manufacturers", {"name": "x"}).status_code == 404
+    assert api.get("/api/nothing-here/").json == {"detail": "Not found."}

@@ -222,3 +222,24 @@ def test_services_environments_allows_only_get_and_delete(api, inventory):
     assert api.patch(f"/api/services-environments/{inventory['se_test']}/", {}).status_code == 405
     assert api.delete(f"/api/services-environments/{inventory['se_test']}/").status_code == 204
     assert [e["name"] for e in api.get(f"/api/services/{inventory['service']}/").json["environments"]] == ["prod"]
+
+
+def test_categories_are_an_mptt_tree(api):
+    hw = api.create("categories", {"name": "hardware", "default_depreciation_rate": "20"})["id"]
+    srv = api.create("categories", {"name": "servers", "parent": hw, "default_depreciation_rate": "0"})["id"]
+    blades = api.create("categories", {"name": "blades", "parent": srv, "default_depreciation_rate": 0})["id"]
+    other = api.create("categories", {"name": "accessories"})["id"]
+    rows = api.get("/api/categories/").json["results"]
+    assert [(r["name"], r["tree_id"], r["lft"], r["rght"], r["level"]) for r in rows] == [
+        ("accessories", 1, 1, 2, 0), ("hardware", 2, 1, 6, 0), ("servers", 2, 2, 5, 1), ("blades", 2, 3, 4, 2)]
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["blades"]["depreciation_rate"] == 20.0
+    assert by_name["accessories"]["depreciation_rate"] == 25.0
+    assert by_name["blades"]["parent"] == f"{H}/api/categories/{srv}/"
+    looped = api.patch(f"/api/categories/{hw}/", {"parent": blades})
+    assert looped.status_code == 400
+    assert looped.json == {"parent": ["A node may not be made a child of any of its descendants."]}
+    assert api.patch(f"/api/categories/{srv}/", {"parent": other}).status_code == 200
+    model = api.create("assetmodels", {"name": "m", "type": "data center", "category": blades})["id"]
+    nested = api.get(f"/api/assetmodels/{model}/").json["category"]
+    assert (nested["tree_id"], nested["lft"], nested["rght"], nested["level"]) == (1, 3, 4, 2)

@@ -26,6 +26,7 @@ CATEGORIES = Resource(
     name='categories',
     model='assets.Category',
     ordering=('tree_id', 'lft'),
+    tree=True,
     filter_fields=('name',),
     fields=(
         ID,

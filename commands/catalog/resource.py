@@ -23,7 +23,9 @@ class Resource:
     type (one sequence shared with ``base-objects``), else the prefix.
     ``str_format`` renders ``str(obj)`` from the stored values (with
     ``{field__subfield}`` following foreign keys); ``unique_together``
-    lists tuples of fields unique in combination.
+    lists tuples of fields unique in combination. ``tree`` marks an MPTT
+    tree on ``parent`` ordered by ``name`` (nested-set numbers and the
+    inherited ``depreciation_rate`` are computed by the projector).
     """
 
     name: str
@@ -40,6 +42,7 @@ class Resource:
     unique_together: tuple[tuple[str, ...], ...] = ()
     polymorphic: bool = False
     write_url: bool = False
+    tree: bool = False
 
     @property
     def family(self) -> str:
