@@ -31,9 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from commands.catalog import CATALOG  # noqa: E402
-from commands.config import Settings  # noqa: E402
-from workers.runtime import Runtime  # noqa: E402
+from commands.catalog import CATALOG
+from commands.config import Settings
+from workers.runtime import Runtime
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -92,8 +92,11 @@ def bench_postgres(n: int) -> dict:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:>9,.0f}"
+
+
 def report(mode: str, r: dict) -> None:
-    rate = lambda count, seconds: f"{count / seconds:>9,.0f}"  # noqa: E731
     print(f"\n{mode}: {r['commands']} commands, {r['appended']} events appended, {r['store']} events in store")
     print(f"  {'step':<10} {'events':>7} {'seconds':>8} {'events/s':>9} {'commands/s':>10}")
     print(f"  {'append':<10} {r['appended']:>7} {r['append_s']:>8.2f} {rate(r['appended'], r['append_s'])}"
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
             psycopg.connect(PG_SERVER, connect_timeout=3).close()
         except Exception as ex:  # noqa: BLE001 - any reason the server is unusable
-            print(f"\npostgres: skipped ({PG_SERVER} unreachable: {ex})")
+            print(f"\npostgres: skipped ({PG_SERVER} unreachable: {str(ex).splitlines()[0]})")
         else:
             report("postgres (production)", bench_postgres(args.n))
     return 0

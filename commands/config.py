@@ -33,7 +33,7 @@ class Settings:
         return self.database_url.startswith("postgresql")
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "Settings":
+    def from_env(cls, env: dict | None = None) -> Settings:
         """Build settings from ``RALPH_ES_*`` variables (embedded defaults otherwise)."""
         env = os.environ if env is None else env
         var = Path(env.get("RALPH_ES_VAR_DIR", "var")).resolve()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, MetaData, String, Table, select, update
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 

@@ -17,8 +17,8 @@ NOT_BLANK = "This field may not be blank."
 _INT = re.compile(r"^[-+]?\d+(\.0*)?$", re.ASCII)
 _PK = re.compile(r"^-?\d+$", re.ASCII)
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
-_TRUE = {True, 1, "1", "true", "True", "TRUE", "t", "T", "yes", "Yes", "y", "Y", "on", "On"}
-_FALSE = {False, 0, "0", "false", "False", "FALSE", "f", "F", "no", "No", "n", "N", "off", "Off"}
+_TRUE = {True, "1", "true", "True", "TRUE", "t", "T", "yes", "Yes", "y", "Y", "on", "On"}
+_FALSE = {False, "0", "false", "False", "FALSE", "f", "F", "no", "No", "n", "N", "off", "Off"}
 
 
 class ValidationFailed(Exception):
@@ -44,13 +44,13 @@ class References(Protocol):
 def naive_iso(moment: dt.datetime) -> str:
     """A moment as Ralph renders it: ISO 8601 in UTC without a zone suffix."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment.isoformat()
 
 
 def now_iso() -> str:
     """The current time, rendered like every other timestamp."""
-    return naive_iso(dt.datetime.now(dt.timezone.utc))
+    return naive_iso(dt.datetime.now(dt.UTC))
 
 
 def default_of(f: Field):
@@ -151,7 +151,7 @@ def _datetime(f, raw, refs):
         raise Invalid("Datetime has wrong format. Use one of these formats instead: "
                       "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].") from None
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.isoformat()
 
 

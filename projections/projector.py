@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Column, String, Table, bindparam, delete, fun
 from sqlalchemy.engine import Connection, Engine
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
-from commands.store import Record, RalphStore
+from commands.store import RalphStore, Record
 from commands.validation import naive_iso
 
 from .render import render
@@ -176,11 +176,10 @@ class Projector:
 
     def rebuild(self, progress=None) -> int:
         """Empty the read model and replay the whole store into it."""
-        with self._local:
-            with self.engine.begin() as conn:
-                self._lock(conn)
-                for table in reversed(self.schema.all_tables):
-                    conn.execute(delete(table))
+        with self._local, self.engine.begin() as conn:
+            self._lock(conn)
+            for table in reversed(self.schema.all_tables):
+                conn.execute(delete(table))
         return self.catch_up(progress=progress)
 
     # applying -----------------------------------------------------------

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer,
-                        LargeBinary, MetaData, Numeric, String, Table, Text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
 
 from commands.catalog import RESOURCES, Resource
 from commands.catalog.fields import SCALAR_KINDS, Field

@@ -16,6 +16,7 @@ from projections.projector import Projector
 from projections.queries import ReadModel
 from projections.tables import ReadSchema
 
+
 def make_engine(url: str, writer: bool = False) -> Engine:
     """An engine for the read side; SQLite writers take the write lock up front."""
     if not url.startswith("sqlite"):

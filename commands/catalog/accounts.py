@@ -1,9 +1,7 @@
 """Catalogue declarations: accounts."""
 
-from .choices import COUNTRIES  # noqa: F401
-from .fields import (CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, choice, const,  # noqa: F401
-                     date, datetime, decimal, derived, fk, floating, integer, m2m, password, reverse,
-                     string, tags, text)
+from .choices import COUNTRIES
+from .fields import ID, UI_URL, URL, boolean, choice, datetime, fk, m2m, password, reverse, string
 from .resource import Resource
 
 REGIONS = Resource(

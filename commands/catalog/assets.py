@@ -1,25 +1,16 @@
 """Catalogue declarations: assets."""
 
-from .choices import COUNTRIES  # noqa: F401
-from .fields import (CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, choice, const,  # noqa: F401
-                     date, datetime, decimal, derived, fk, floating, integer, m2m, password, reverse,
-                     string, tags, text)
+from .fields import (
+    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, choice, const, decimal, derived, fk,
+    floating, integer, m2m, reverse, string, tags, text,
+)
 from .resource import Resource
+from .shapes import BASE_OBJECT_START, named
 
-MANUFACTURERS = Resource(
-    name='manufacturers',
-    model='assets.Manufacturer',
-    ordering=('name',),
+MANUFACTURERS = named(
+    'manufacturers', 'assets.Manufacturer',
+    fk('manufacturer_kind', 'manufacturer-kind', null=True),
     filter_fields=('name', 'manufacturer_kind'),
-    fields=(
-        ID,
-        URL,
-        UI_URL,
-        string('name', 255, required=True, blank=False, unique=True),
-        CREATED,
-        MODIFIED,
-        fk('manufacturer_kind', 'manufacturer-kind', null=True),
-    ),
 )
 
 CATEGORIES = Resource(
@@ -75,20 +66,7 @@ ASSETMODELS = Resource(
     ),
 )
 
-ENVIRONMENTS = Resource(
-    name='environments',
-    model='assets.Environment',
-    ordering=('name',),
-    filter_fields=('name',),
-    fields=(
-        ID,
-        URL,
-        UI_URL,
-        string('name', 255, required=True, blank=False, unique=True),
-        CREATED,
-        MODIFIED,
-    ),
-)
+ENVIRONMENTS = named('environments', 'assets.Environment')
 
 SERVICES = Resource(
     name='services',
@@ -125,11 +103,7 @@ SERVICES_ENVIRONMENTS = Resource(
     str_format='{service__name} - {environment__name}',
     unique_together=(('service', 'environment'),),
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        const('custom_fields', {}),
-        const('configuration_variables', {}),
+        *BASE_OBJECT_START,
         STR,
         derived('business_owners', 'service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         derived('technical_owners', 'service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
@@ -144,19 +118,7 @@ SERVICES_ENVIRONMENTS = Resource(
     ),
 )
 
-BUDGET_INFO = Resource(
-    name='budget-info',
-    model='assets.BudgetInfo',
-    filter_fields=('name',),
-    fields=(
-        ID,
-        URL,
-        UI_URL,
-        string('name', 255, required=True, blank=False, unique=True),
-        CREATED,
-        MODIFIED,
-    ),
-)
+BUDGET_INFO = named('budget-info', 'assets.BudgetInfo', ordering=())
 
 PROFIT_CENTERS = Resource(
     name='profit-centers',
@@ -172,33 +134,9 @@ PROFIT_CENTERS = Resource(
     ),
 )
 
-BUSINESS_SEGMENTS = Resource(
-    name='business-segments',
-    model='assets.BusinessSegment',
-    ordering=('name',),
-    filter_fields=('name',),
-    fields=(
-        ID,
-        URL,
-        UI_URL,
-        string('name', 255, required=True, blank=False, unique=True),
-    ),
-)
+BUSINESS_SEGMENTS = named('business-segments', 'assets.BusinessSegment', timestamps=False)
 
-ASSETHOLDERS = Resource(
-    name='assetholders',
-    model='assets.AssetHolder',
-    ordering=('name',),
-    filter_fields=('name',),
-    fields=(
-        ID,
-        URL,
-        UI_URL,
-        string('name', 75, required=True, blank=False),
-        CREATED,
-        MODIFIED,
-    ),
-)
+ASSETHOLDERS = named('assetholders', 'assets.AssetHolder', max_length=75, unique=False)
 
 BASE_OBJECTS = Resource(
     name='base-objects',

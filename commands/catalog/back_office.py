@@ -1,26 +1,13 @@
 """Catalogue declarations: back_office."""
 
-from .choices import COUNTRIES  # noqa: F401
-from .fields import (CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, choice, const,  # noqa: F401
-                     date, datetime, decimal, derived, fk, floating, integer, m2m, password, reverse,
-                     string, tags, text)
+from .fields import CREATED, MODIFIED, boolean, choice, date, fk, string, text
 from .resource import Resource
+from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_START, named
 
-WAREHOUSES = Resource(
-    name='warehouses',
-    model='back_office.Warehouse',
-    ordering=('name',),
-    filter_fields=('name',),
-    fields=(
-        ID,
-        URL,
-        UI_URL,
-        string('name', 255, required=True, blank=False, unique=True),
-        CREATED,
-        MODIFIED,
-        boolean('stocktaking_enabled', default=False),
-        string('stocktaking_tag_suffix', 8, default=''),
-    ),
+WAREHOUSES = named(
+    'warehouses', 'back_office.Warehouse',
+    boolean('stocktaking_enabled', default=False),
+    string('stocktaking_tag_suffix', 8, default=''),
 )
 
 BACK_OFFICE_ASSETS = Resource(
@@ -31,39 +18,14 @@ BACK_OFFICE_ASSETS = Resource(
     filter_fields=('barcode', 'sn', 'hostname', 'invoice_no', 'order_no', 'status', 'imei', 'imei2', 'model', 'purchase_order', 'required_support', 'region', 'warehouse', 'task_url', 'model__category', 'loan_end_date', 'niw', 'model__manufacturer', 'model__manufacturer__manufacturer_kind', 'location', 'remarks', 'user', 'owner', 'user__segment', 'user__company', 'user__department', 'user__employee_id', 'property_of', 'invoice_date', 'provider', 'budget_info', 'depreciation_rate', 'depreciation_end_date', 'force_depreciation', 'buyout_date', 'service_env'),
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        const('custom_fields', {}),
-        const('configuration_variables', {}),
-        STR,
-        tags(help_text='A comma-separated list of tags.'),
-        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
-        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
-        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
-        UI_URL,
+        *BASE_OBJECT_START,
+        *BASE_OBJECT_HEAD,
         fk('user', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company'), null=True),
         fk('owner', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company'), null=True),
         CREATED,
         MODIFIED,
         text('remarks'),
-        string('price_currency', 3, read_only=True, default='XXX'),
-        decimal('price', 15, 2, null=True),
-        string('hostname', 255, null=True),
-        string('sn', 200, null=True, unique=True),
-        string('barcode', 200, null=True, unique=True),
-        string('niw', 200, null=True),
-        boolean('required_support', default=False),
-        string('order_no', 50, null=True),
-        string('invoice_no', 128, null=True),
-        date('invoice_date', null=True),
-        string('provider', 100, null=True),
-        decimal('depreciation_rate', 5, 2, default='25.00', help_text='This value is in percentage. For example value: "100" means it depreciates during a year. Value: "25" means it depreciates during 4 years, and so on... .'),
-        boolean('force_depreciation', default=False, help_text='Check if you no longer want to bill for this asset'),
-        date('depreciation_end_date', null=True),
-        date('buyout_date', null=True),
-        string('task_url', 2048, null=True, help_text='External workflow system URL'),
-        date('start_usage', null=True, help_text='Fill it if date of first usage is different then date of creation'),
+        *ASSET_FIELDS,
         string('location', 128, null=True),
         string('purchase_order', 50, null=True),
         date('loan_end_date', null=True),

@@ -1,10 +1,12 @@
 """Catalogue declarations: data_center."""
 
-from .choices import COUNTRIES  # noqa: F401
-from .fields import (CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, choice, const,  # noqa: F401
-                     date, datetime, decimal, derived, fk, floating, integer, m2m, password, reverse,
-                     string, tags, text)
+from .choices import COUNTRIES
+from .fields import (
+    CREATED, ID, MODIFIED, OBJECT_TYPE, UI_URL, URL, boolean, choice, const, date, derived, fk,
+    floating, integer, m2m, reverse, string, text,
+)
 from .resource import Resource
+from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD
 
 DATA_CENTERS = Resource(
     name='data-centers',
@@ -85,12 +87,7 @@ DATA_CENTER_ASSETS = Resource(
         OBJECT_TYPE,
         const('custom_fields', {}),
         const('configuration_variables', {}),
-        STR,
-        tags(help_text='A comma-separated list of tags.'),
-        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
-        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
-        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
-        UI_URL,
+        *BASE_OBJECT_HEAD,
         fk('rack', 'racks', ('id', 'url', 'ui_url', 'name', 'description', 'orientation', 'max_u_height', 'visualization_col', 'visualization_row', 'require_position', 'reverse_ordering', 'server_room'), required=True, null=True),
         reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
         reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
@@ -98,23 +95,7 @@ DATA_CENTER_ASSETS = Resource(
         CREATED,
         MODIFIED,
         text('remarks'),
-        string('price_currency', 3, read_only=True, default='XXX'),
-        decimal('price', 15, 2, null=True),
-        string('hostname', 255, null=True),
-        string('sn', 200, null=True, unique=True),
-        string('barcode', 200, null=True, unique=True),
-        string('niw', 200, null=True),
-        boolean('required_support', default=False),
-        string('order_no', 50, null=True),
-        string('invoice_no', 128, null=True),
-        date('invoice_date', null=True),
-        string('provider', 100, null=True),
-        decimal('depreciation_rate', 5, 2, default='25.00', help_text='This value is in percentage. For example value: "100" means it depreciates during a year. Value: "25" means it depreciates during 4 years, and so on... .'),
-        boolean('force_depreciation', default=False, help_text='Check if you no longer want to bill for this asset'),
-        date('depreciation_end_date', null=True),
-        date('buyout_date', null=True),
-        string('task_url', 2048, null=True, help_text='External workflow system URL'),
-        date('start_usage', null=True, help_text='Fill it if date of first usage is different then date of creation'),
+        *ASSET_FIELDS,
         choice('status', ((1, 'new'), (2, 'in use'), (3, 'free'), (4, 'damaged'), (5, 'liquidated'), (6, 'to deploy'), (7, 'cleaned'), (8, 'pre liquidated')), default=1),
         integer('position', null=True),
         choice('orientation', ((1, 'front'), (2, 'back'), (3, 'middle'), (101, 'left'), (102, 'right')), default=1),

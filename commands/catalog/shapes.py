@@ -1,0 +1,55 @@
+"""Field groups and shapes shared by several resources (Ralph's parent models)."""
+
+from .fields import (
+    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, const, date, decimal, fk, reverse,
+    string, tags,
+)
+from .resource import Resource
+
+#: The first fields of most BaseObject representations.
+BASE_OBJECT_START = (
+    ID,
+    URL,
+    OBJECT_TYPE,
+    const('custom_fields', {}),
+    const('configuration_variables', {}),
+)
+
+#: BaseObject fields that assets render right after ``__str__``.
+BASE_OBJECT_HEAD = (
+    STR,
+    tags(help_text='A comma-separated list of tags.'),
+    fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
+    reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
+    fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+    UI_URL,
+)
+
+#: Fields of Ralph's ``assets.Asset`` (data-center and back-office assets).
+ASSET_FIELDS = (
+    string('price_currency', 3, read_only=True, default='XXX'),
+    decimal('price', 15, 2, null=True),
+    string('hostname', 255, null=True),
+    string('sn', 200, null=True, unique=True),
+    string('barcode', 200, null=True, unique=True),
+    string('niw', 200, null=True),
+    boolean('required_support', default=False),
+    string('order_no', 50, null=True),
+    string('invoice_no', 128, null=True),
+    date('invoice_date', null=True),
+    string('provider', 100, null=True),
+    decimal('depreciation_rate', 5, 2, default='25.00', help_text='This value is in percentage. For example value: "100" means it depreciates during a year. Value: "25" means it depreciates during 4 years, and so on... .'),
+    boolean('force_depreciation', default=False, help_text='Check if you no longer want to bill for this asset'),
+    date('depreciation_end_date', null=True),
+    date('buyout_date', null=True),
+    string('task_url', 2048, null=True, help_text='External workflow system URL'),
+    date('start_usage', null=True, help_text='Fill it if date of first usage is different then date of creation'),
+)
+
+
+def named(name: str, model: str, *extra, max_length: int = 255, unique: bool = True, timestamps: bool = True,
+          ordering: tuple[str, ...] = ("name",), filter_fields: tuple[str, ...] = ("name",), **kw) -> Resource:
+    """A Ralph "named" dictionary: id, url, ui_url, name, created, modified, then ``extra``."""
+    fields = (ID, URL, UI_URL, string("name", max_length, required=True, blank=False, unique=unique),
+              *((CREATED, MODIFIED) if timestamps else ()), *extra)
+    return Resource(name=name, model=model, ordering=ordering, filter_fields=filter_fields, fields=fields, **kw)
