@@ -111,6 +111,10 @@ class Loader:
     def forget(self, resource: str, pk: int) -> None:
         self.cache.pop((resource, pk), None)
 
+    def remember(self, resource: str, pk: int, state: dict) -> None:
+        """Cache values just written in this transaction."""
+        self.cache[(resource, pk)] = (CATALOG[resource], state)
+
 
 class Projector:
     """Keeps one read model (a :class:`ReadSchema`) up to date with the store."""
@@ -190,6 +194,7 @@ class Projector:
             if isinstance(ev, Record.Created):
                 state = {**ev.values, "created": naive_iso(ev.timestamp), "modified": naive_iso(ev.timestamp)}
                 self._write(conn, CATALOG[ev.resource], ev.pk, None, state, dirty)
+                loader.remember(ev.resource, ev.pk, state)
             elif isinstance(ev, (Record.Updated, Record.Deleted)):
                 res, pk = CATALOG[ev.resource], ev.pk
                 found = loader.state(res.name, pk)
@@ -203,6 +208,7 @@ class Projector:
                     state = {**old, **{k: new for k, (_o, new) in ev.changes.items()},
                              "modified": naive_iso(ev.timestamp)}
                     self._write(conn, res, pk, old, state, dirty)
+                    loader.remember(res.name, pk, state)
         for res in RESOURCES:
             if res.tree and dirty.get(res.name):
                 self._renumber(conn, loader, res, dirty)
@@ -227,10 +233,10 @@ class Projector:
         t = self.schema.table(res)
         row = _row(res, pk, state)
         if old is None:
-            conn.execute(insert(t).values(**row))
+            conn.execute(insert(t), row)
         else:
             del row["id"], row["doc"]
-            conn.execute(update(t).where(t.c.id == pk).values(**row))
+            conn.execute(update(t).where(t.c.id == bindparam("b_pk")), {"b_pk": pk, **row})
         for f in res.stored_fields:
             before = (old or {}).get(f.name) or []
             after = state.get(f.name) or []
@@ -260,9 +266,9 @@ class Projector:
                "created": _column_value("datetime", state.get("created")),
                "modified": _column_value("datetime", state.get("modified"))}
         if new:
-            conn.execute(insert(bo).values(id=pk, doc=b"{}", **row))
+            conn.execute(insert(bo), {"id": pk, "doc": b"{}", **row})
         else:
-            conn.execute(update(bo).where(bo.c.id == pk).values(**row))
+            conn.execute(update(bo).where(bo.c.id == bindparam("b_pk")), {"b_pk": pk, **row})
 
     def _remove(self, conn: Connection, res: Resource, pk: int, old: dict, dirty) -> None:
         t = self.schema.table(res)

@@ -111,7 +111,8 @@ def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None,
         return _derived(res, f, state, states, depth)
     if kind == "reverse":
         return _reverse(f, pk, states, depth)
-    return copy.deepcopy(state.get(f.name))
+    value = state.get(f.name)
+    return copy.deepcopy(value) if kind == "json" else value
 
 
 def _derived(res: Resource, f: Field, state: dict, states: States, depth: int):
