@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from commands.catalog import RESOURCES
+from commands.catalog import CATALOG, RESOURCES
 from commands.config import Settings
 from workers.runtime import Runtime
 
@@ -23,11 +23,18 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
     errors.install(app)
     app.add_route("/api/", ApiRoot())
     app.add_route("/api-token-auth/", TokenAuth(rt))
+    values = CATALOG["customfieldvalues"]
     for res in RESOURCES:
+        if res.internal:
+            continue
         collection, item = Collection(rt, res), Item(rt, res)
+        nested = (Collection(rt, values, owner=res), Item(rt, values, owner=res)) if res.has_custom_fields else None
         for prefix in (res.name, *res.aliases):
             app.add_route(f"/api/{prefix}/", collection)
             app.add_route(f"/api/{prefix}/{{pk:int}}/", item)
+            if nested and not res.polymorphic:
+                app.add_route(f"/api/{prefix}/{{pk:int}}/customfields/", nested[0])
+                app.add_route(f"/api/{prefix}/{{pk:int}}/customfields/{{item:int}}/", nested[1])
     app.add_sink(_append_slash, r"^/api(/[^/]+)*$")
     return app
 

@@ -41,11 +41,14 @@ def _int_param(req: falcon.Request, name: str, default: int, minimum: int) -> in
 
 
 class _Base:
-    def __init__(self, rt: Runtime, res: Resource):
-        self.rt = rt
-        self.res = res
+    """Shared checks and responses; ``owner`` scopes a nested route (custom fields)."""
 
     allowed_here: tuple[str, ...] = ()
+
+    def __init__(self, rt: Runtime, res: Resource, owner: Resource | None = None):
+        self.rt = rt
+        self.res = res
+        self.owner = owner
 
     @property
     def allowed(self) -> tuple[str, ...]:
@@ -59,6 +62,14 @@ class _Base:
         if (self.res.name == "users" and method not in ("GET", "HEAD", "OPTIONS")
                 and not req.context.user.get("is_superuser")):
             raise detail(403, "You do not have permission to perform this action.")
+
+    def _scope(self, owner_pk: int | None) -> dict:
+        """Column values every record of this route has (404 when the owner is missing)."""
+        if self.owner is None:
+            return {}
+        if self.rt.reads.detail(self.owner, owner_pk) is None:
+            raise not_found()
+        return {"object_family": self.owner.family, "object_id": owner_pk}
 
     def _written(self, req, resp, status: int, written: Written) -> None:
         behind = not self.rt.dispatcher.wait_for(written.position)
@@ -78,12 +89,13 @@ class Collection(_Base):
 
     allowed_here = ("GET", "POST", "HEAD", "OPTIONS")
 
-    def on_get(self, req, resp):
+    def on_get(self, req, resp, pk: int | None = None):
         self._check(req)
+        scope = self._scope(pk)
         limit = _int_param(req, "limit", DEFAULT_LIMIT, 1)
         offset = _int_param(req, "offset", 0, 0)
         params = {k: (v[-1] if isinstance(v, list) else v) for k, v in req.params.items()}
-        count, docs, ignored = self.rt.reads.page(self.res, params, limit, offset)
+        count, docs, ignored = self.rt.reads.page(self.res, params, limit, offset, scope)
         nxt, prev = page_links(req, count, limit, offset)
         if ignored:
             resp.set_header("X-Ignored-Filters", ",".join(sorted(ignored)))
@@ -91,60 +103,75 @@ class Collection(_Base):
                          _encode(prev), b',"results":[', b",".join(docs), b"]}"))
         send(req, resp, 200, body)
 
-    def on_head(self, req, resp):
-        self.on_get(req, resp)
+    def on_head(self, req, resp, pk: int | None = None):
+        self.on_get(req, resp, pk)
         resp.data = b""
 
-    def on_post(self, req, resp):
+    def on_post(self, req, resp, pk: int | None = None):
         self._check(req)
+        scope = self._scope(pk)
+        fixed = scope | ({"object_resource": self.owner.name} if self.owner else {})
         body = parse_body(req)
-        self._written(req, resp, 201, self.rt.commands.create(self.res, body, req.context.user_id))
+        self._written(req, resp, 201, self.rt.commands.create(self.res, body, req.context.user_id, fixed))
 
-    def on_options(self, req, resp):
+    def on_options(self, req, resp, pk: int | None = None):
         self._options(req, resp, False)
 
-    def on_put(self, req, resp):
+    def on_put(self, req, resp, pk: int | None = None):
         self._check(req)
 
     on_patch = on_delete = on_put
 
 
 class Item(_Base):
-    """``/api/<prefix>/<id>/``: GET, HEAD, PUT, PATCH, DELETE, OPTIONS."""
+    """``/api/<prefix>/<id>/``: GET, HEAD, PUT, PATCH, DELETE, OPTIONS.
+
+    Nested routes pass the owner id as ``pk`` and the record id as ``item``.
+    """
 
     allowed_here = ("GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
-    def on_get(self, req, resp, pk: int):
+    def _id(self, pk: int, item: int | None) -> int:
+        """The record id, after checking a nested record belongs to its owner."""
+        if self.owner is None:
+            return pk
+        scope = self._scope(pk)
+        state = self.rt.reads.state(self.res, item)
+        if state is None or any(state.get(k) != v for k, v in scope.items()):
+            raise not_found()
+        return item
+
+    def on_get(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
-        doc = self.rt.reads.detail(self.res, pk)
+        doc = self.rt.reads.detail(self.res, self._id(pk, item))
         if doc is None:
             raise not_found()
         send(req, resp, 200, doc)
 
-    def on_head(self, req, resp, pk: int):
-        self.on_get(req, resp, pk)
+    def on_head(self, req, resp, pk: int, item: int | None = None):
+        self.on_get(req, resp, pk, item)
         resp.data = b""
 
-    def on_put(self, req, resp, pk: int):
-        self._update(req, resp, pk, partial=False)
+    def on_put(self, req, resp, pk: int, item: int | None = None):
+        self._update(req, resp, self._id(pk, item), partial=False)
 
-    def on_patch(self, req, resp, pk: int):
-        self._update(req, resp, pk, partial=True)
+    def on_patch(self, req, resp, pk: int, item: int | None = None):
+        self._update(req, resp, self._id(pk, item), partial=True)
 
     def _update(self, req, resp, pk: int, partial: bool):
         self._check(req)
         body = parse_body(req)
         self._written(req, resp, 200, self.rt.commands.update(self.res, pk, body, req.context.user_id, partial))
 
-    def on_delete(self, req, resp, pk: int):
+    def on_delete(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
-        position = self.rt.commands.delete(self.res, pk, req.context.user_id)
+        position = self.rt.commands.delete(self.res, self._id(pk, item), req.context.user_id)
         if not self.rt.dispatcher.wait_for(position):
             resp.set_header("X-Read-Model-Behind", str(position))
         resp.status = 204
 
-    def on_options(self, req, resp, pk: int):
+    def on_options(self, req, resp, pk: int, item: int | None = None):
         self._options(req, resp, True)
 
-    def on_post(self, req, resp, pk: int):
+    def on_post(self, req, resp, pk: int, item: int | None = None):
         self._check(req)

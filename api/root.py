@@ -20,7 +20,8 @@ class ApiRoot:
     """Every resource prefix mapped to its absolute list URL, sorted."""
 
     def on_get(self, req, resp):
-        body = {r.name: f"{req.prefix}/api/{r.name}/" for r in sorted(RESOURCES, key=lambda r: r.name)}
+        body = {r.name: f"{req.prefix}/api/{r.name}/"
+                for r in sorted(RESOURCES, key=lambda r: r.name) if not r.internal}
         send(req, resp, 200, _encode(body))
 
 

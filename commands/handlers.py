@@ -11,6 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import RecordConflictError
 
 from .catalog import CATALOG, Resource, family_members, in_catalog
+from .hooks import run_hooks
 from .ids import IdAllocator
 from .store import Claim, RalphStore, Record, claim_id, record_id
 from .validation import ValidationFailed, clean, naive_iso
@@ -92,6 +93,10 @@ class Commands:
             raise NotFound(pk)
         return agg
 
+    def load_values(self, resource: str, pk: int) -> dict:
+        """The stored values of a live record."""
+        return dict(self.load(CATALOG[resource], pk).values)
+
     def exists(self, resource: str, pk: int) -> bool:
         """True when ``pk`` is a live record of ``resource``."""
         if not in_catalog(resource) or not family_members(resource):
@@ -127,6 +132,13 @@ class Commands:
                 yield (f.name,)
         yield from res.unique_together
 
+    @staticmethod
+    def _unique_error(res: Resource, names: tuple[str, ...]) -> tuple[str, str]:
+        """Where and how Ralph reports a uniqueness violation."""
+        if len(names) == 1:
+            return names[0], f"{res.verbose} with this {res.get(names[0]).verbose} already exists."
+        return res.unique_error or ("non_field_errors", f"The fields {', '.join(names)} must make a unique set.")
+
     def _claims(self, res: Resource, pk: int, old: dict, new: dict, batch: _Batch) -> None:
         """Take claims for changed unique values (400 when held by another record)."""
         owner = f"{res.name}:{pk}"
@@ -140,10 +152,8 @@ class Commands:
                 if claim is None:
                     batch.add(Claim(after, owner))
                 elif claim.owner and claim.owner != owner:
-                    label = res.get(names[0]).verbose if len(names) == 1 else ", ".join(names)
-                    errors[names[0] if len(names) == 1 else "non_field_errors"] = [
-                        f"{res.verbose} with this {label} already exists." if len(names) == 1
-                        else f"The fields {label} must make a unique set."]
+                    key, message = self._unique_error(res, names)
+                    errors[key] = [message]
                 else:
                     claim.take(owner)
                     batch.add(claim)
@@ -156,9 +166,9 @@ class Commands:
             raise ValidationFailed(errors)
 
     # commands -----------------------------------------------------------
-    def create(self, res: Resource, body: dict, actor: int | None) -> Written:
-        """POST: validate ``body`` and append the Created event(s)."""
-        return self._retry(lambda: self._create(res, body, actor))
+    def create(self, res: Resource, body: dict, actor: int | None, fixed: dict | None = None) -> Written:
+        """POST: validate ``body`` and append the Created event(s); ``fixed`` values are set as given."""
+        return self._retry(lambda: self._create(res, body, actor, fixed))
 
     def update(self, res: Resource, pk: int, body: dict, actor: int | None, partial: bool) -> Written:
         """PUT/PATCH: validate the sent fields and append an Updated event."""
@@ -181,9 +191,10 @@ class Commands:
         recordings = self.store.save(*batch.aggregates)
         return recordings[-1].notification.id if recordings else self.store.recorder.max_notification_id() or 0
 
-    def _create(self, res: Resource, body: dict, actor) -> Written:
-        values = clean(res, body, self, current=None, partial=False)
+    def _create(self, res: Resource, body: dict, actor, fixed: dict | None = None) -> Written:
+        values = clean(res, body, self, current=None, partial=False) | (fixed or {})
         pk = self.ids.allocate(res.family)[0]
+        values |= run_hooks(self, res, pk, values)
         batch = _Batch()
         self._claims(res, pk, {}, values, batch)
         record = Record(res.name, pk, values, actor)
@@ -195,6 +206,7 @@ class Commands:
     def _update(self, res: Resource, pk: int, body: dict, actor, partial: bool) -> Written:
         record = self.load(res, pk)
         values = clean(res, body, self, current=record.values, partial=partial)
+        values |= run_hooks(self, res, pk, {**record.values, **values})
         changes = {k: [record.values.get(k), v] for k, v in values.items() if record.values.get(k) != v}
         if res.tree and "parent" in changes:
             self._check_tree_move(res, pk, changes["parent"][1])
@@ -240,7 +252,12 @@ class Commands:
                     other.update({f.name: [other.values.get(f.name), kept]}, actor)
                     batch.add(other)
             elif f.on_delete == "cascade":
-                self._plan_delete(owner, self.load(owner, ref.pk), actor, batch, seen)
+                self._plan_delete(owner, self._pending(batch, owner, ref.pk), actor, batch, seen)
+            elif f.on_delete == "set_null":
+                other = self._pending(batch, owner, ref.pk)
+                if other is not None and not other.deleted and other.values.get(f.name) == record.pk:
+                    other.update({f.name: [record.pk, None]}, actor)
+                    batch.add(other)
             else:
                 protected.setdefault(ref.resource, []).append(ref.pk)
         if protected:

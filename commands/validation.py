@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -16,6 +17,7 @@ NOT_NULL = "This field may not be null."
 NOT_BLANK = "This field may not be blank."
 _INT = re.compile(r"^[-+]?\d+(\.0*)?$", re.ASCII)
 _PK = re.compile(r"^-?\d+$", re.ASCII)
+_MAC = re.compile(r"^([0-9A-Fa-f]{2}[-:.]?){5}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{4}\.){2}[0-9A-Fa-f]{4}$", re.ASCII)
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
 _TRUE = {True, "1", "true", "True", "TRUE", "t", "T", "yes", "Yes", "y", "Y", "on", "On"}
 _FALSE = {False, "0", "false", "False", "FALSE", "f", "F", "no", "No", "n", "N", "off", "Off"}
@@ -250,6 +252,24 @@ def _json(f, raw, refs):
     return raw
 
 
+def _ip(f, raw, refs):
+    value = _string(f, raw, refs)
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise Invalid("Enter a valid IPv4 or IPv6 address.") from None
+
+
+def _mac(f, raw, refs):
+    value = _string(f, raw, refs)
+    if not value and f.null:
+        return None
+    digits = re.sub(r"[^0-9A-Fa-f]", "", value)
+    if len(digits) != 12 or not _MAC.match(value):
+        raise Invalid(f"'{value}' is not a valid MAC address.")
+    return ":".join(digits[i:i + 2] for i in range(0, 12, 2)).upper()
+
+
 def _password(f, raw, refs):
     if not isinstance(raw, str) or not raw:
         raise Invalid(NOT_BLANK)
@@ -259,5 +279,5 @@ def _password(f, raw, refs):
 _CONVERTERS = {
     "string": _string, "text": _string, "int": _integer, "bool": _boolean, "date": _date,
     "datetime": _datetime, "decimal": _decimal, "float": _float, "choice": _choice,
-    "fk": _fk, "m2m": _m2m, "tags": _tags, "json": _json, "password": _password,
+    "fk": _fk, "m2m": _m2m, "tags": _tags, "json": _json, "password": _password, "ip": _ip, "mac": _mac,
 }

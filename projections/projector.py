@@ -46,13 +46,15 @@ def _incoming_edges() -> dict[str, list[tuple[Resource, str, str]]]:
     return edges
 
 
-def _reverse_edges() -> dict[str, list[tuple[Resource, str]]]:
-    """For each child resource, the (parent resource, via field) pairs that list it."""
+def _reverse_edges() -> dict[str, list[tuple[Resource, str, bool]]]:
+    """For each child resource, the (parent, via field, match family) triples that list it."""
     edges: dict[str, list] = defaultdict(list)
     for parent in RESOURCES:
+        if parent.has_custom_fields and not parent.polymorphic:
+            edges["customfieldvalues"].append((parent, "object_id", True))
         for f in parent.fields:
             if f.kind == "reverse" and f.target in CATALOG:
-                edges[f.target].append((parent, f.via))
+                edges[f.target].append((parent, f.via, False))
     return edges
 
 
@@ -212,7 +214,7 @@ class Projector:
         for res in RESOURCES:
             if res.tree and dirty.get(res.name):
                 self._renumber(conn, loader, res, dirty)
-        self._expand(conn, dirty)
+        self._expand(conn, loader, dirty)
         self._render(conn, loader, dirty)
 
     def _renumber(self, conn: Connection, loader: Loader, res: Resource, dirty) -> None:
@@ -220,7 +222,8 @@ class Projector:
         t = self.schema.table(res)
         nodes = {row.id: _decode(row.state) for row in conn.execute(select(t.c.id, t.c.state))}
         for pk, numbers in number_tree(nodes).items():
-            numbers["depreciation_rate"] = inherited(nodes, pk, "default_depreciation_rate")
+            for name, source in res.inherit:
+                numbers[name] = inherited(nodes, pk, source)
             state = nodes[pk]
             if any(state.get(k) != v for k, v in numbers.items()):
                 state.update(numbers)
@@ -286,17 +289,25 @@ class Projector:
 
     def _touch_parents(self, res: Resource, old: dict | None, new: dict, dirty) -> None:
         """Mark records that list this one through a reverse field (before and after)."""
-        for parent, via in REVERSE.get(res.name, ()):
+        for parent, via, match_family in REVERSE.get(res.name, ()):
             for state in (old or {}, new):
-                if state.get(via) is not None:
-                    dirty[parent.name].add(state[via])
+                if state.get(via) is None or (match_family and state.get("object_family") != parent.family):
+                    continue
+                dirty[parent.name].add(state[via])
 
-    def _expand(self, conn: Connection, dirty: dict[str, set[int]]) -> None:
+    def _expand(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]]) -> None:
         """Add every record that nests a dirty one, transitively (fan-out)."""
         frontier = {name: set(ids) for name, ids in dirty.items() if ids}
         while frontier:
             found: dict[str, set[int]] = defaultdict(set)
             for name, ids in frontier.items():
+                for pk in ids if name in REVERSE else ():
+                    state = loader.state(name, pk)
+                    parents: dict[str, set[int]] = defaultdict(set)
+                    self._touch_parents(CATALOG[name], None, state[1] if state else {}, parents)
+                    for parent, pks in parents.items():
+                        found[parent] |= pks - dirty[parent]
+                        dirty[parent] |= pks
                 for owner, field, kind in INCOMING.get(name, ()):
                     for chunk in _chunks(sorted(ids)):
                         if kind == "fk":

@@ -88,13 +88,17 @@ class ReadModel:
                     link = self.schema.links[(owner.name, field)]
                     query = select(link.c.owner_id).where(link.c.target_id == pk)
                 found += [Referrer(owner.name, i, field) for i in conn.execute(query).scalars()]
+            if res.has_custom_fields:
+                values = self.schema.table(CATALOG["customfieldvalues"])
+                query = select(values.c.id).where(values.c.object_family == res.family, values.c.object_id == pk)
+                found += [Referrer("customfieldvalues", i, "object_id") for i in conn.execute(query).scalars()]
         return found
 
     # lists --------------------------------------------------------------
-    def page(self, res: Resource, params: dict[str, str], limit: int, offset: int):
-        """(count, docs, ignored parameter names) of one page of a list."""
+    def page(self, res: Resource, params: dict[str, str], limit: int, offset: int, scope: dict | None = None):
+        """(count, docs, ignored parameter names) of one page of a list, within ``scope`` (column values)."""
         t = self.schema.table(res)
-        conditions, ignored = [], []
+        conditions, ignored = [t.c[k] == v for k, v in (scope or {}).items()], []
         for name, value in params.items():
             if name in PAGE_PARAMS:
                 continue

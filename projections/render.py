@@ -17,7 +17,7 @@ from commands.catalog.fields import Field
 HOST = "\x00"
 #: How deep nested objects go before foreign keys fall back to URLs.
 MAX_DEPTH = 3
-_PLACEHOLDER = re.compile(r"\{([a-z_]+(?:__[a-z_]+)*)(?:\|([^}]*))?\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_,]+(?:__[a-z_]+)*)(?:\|([^}]*))?\}")
 
 
 class States(Protocol):
@@ -30,8 +30,10 @@ class States(Protocol):
         """Ids of ``resource`` records whose ``via`` field equals ``pk``."""
 
 
-def api_url(res: Resource, pk: int) -> str:
+def api_url(res: Resource, pk: int, state: dict | None = None) -> str:
     """Host-relative URL of a record (``url``)."""
+    if res.url_format and state is not None:
+        return f"{HOST}/api/" + res.url_format.format(id=pk, **state) + "/"
     return f"{HOST}/api/{res.name}/{pk}/"
 
 
@@ -57,15 +59,18 @@ def render_written(res: Resource, pk: int, values: dict, created: str, modified:
     return out
 
 
-def _nested(res: Resource, pk: int, state: dict, names: tuple[str, ...], states: States, depth: int) -> dict:
+def _nested(res: Resource, pk: int, state: dict, names: tuple[str, ...], states: States, depth: int,
+            concrete: Resource | None = None) -> dict:
+    """The ``names`` of a record; fields the declared shape lacks come from the concrete type."""
     out = {}
     for name in names:
         key, _, path = name.partition("=")
         if path:
             out[key] = follow(res, state, path, states)
             continue
-        f = res.get(name)
-        out[name] = None if f is None else _value(res, f, pk, state, states, depth)
+        owner = res if res.get(name) is not None or concrete is None else concrete
+        f = owner.get(name)
+        out[name] = None if f is None else _value(owner, f, pk, state, states, depth)
     return out
 
 
@@ -78,9 +83,9 @@ def _reference(f: Field, pk, states: States, depth: int, target: str | None = No
     concrete, state = found
     declared = CATALOG[target or f.target]
     if f.nested is None or depth >= MAX_DEPTH:
-        return api_url(concrete, pk)
+        return api_url(concrete, pk, state)
     shape = declared if declared.polymorphic else concrete
-    return _nested(shape, pk, state, f.nested, states, depth + 1)
+    return _nested(shape, pk, state, f.nested, states, depth + 1, concrete)
 
 
 def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None, depth: int):
@@ -88,7 +93,7 @@ def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None,
     if kind == "id":
         return pk
     if kind == "url":
-        return api_url(res, pk)
+        return api_url(res, pk, state)
     if kind == "ui_url":
         return ui_url(res, pk)
     if kind == "object_type":
@@ -111,6 +116,10 @@ def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None,
         return _derived(res, f, state, states, depth)
     if kind == "reverse":
         return _reverse(f, pk, states, depth)
+    if kind == "value":
+        return follow(res, state, f.source, states)
+    if kind == "custom_fields":
+        return custom_field_values(res, pk, states, only_configuration=f.source == "configuration")
     value = state.get(f.name)
     return copy.deepcopy(value) if kind == "json" else value
 
@@ -138,6 +147,21 @@ def _reverse(f: Field, pk: int, states: States, depth: int):
     return items if f.many else (items[0] if items else None)
 
 
+def custom_field_values(res: Resource, pk: int, states: States | None, only_configuration: bool) -> dict:
+    """``{attribute_name: value}`` of a record's custom fields."""
+    if states is None:
+        return {}
+    out = {}
+    for value_pk in states.children("customfieldvalues", "object_id", pk):
+        _, value = states.state("customfieldvalues", value_pk)
+        if value.get("object_family") != res.family:
+            continue
+        found = states.state("custom-fields", value.get("custom_field"))
+        if found and (found[1].get("use_as_configuration_variable") or not only_configuration):
+            out[found[1].get("attribute_name")] = value.get("value")
+    return out
+
+
 def follow(res: Resource, state: dict, path: str, states: States | None):
     """The stored value at ``path`` (``a__b__c``), following foreign keys."""
     *hops, last = path.split("__")
@@ -154,13 +178,32 @@ def follow(res: Resource, state: dict, path: str, states: States | None):
     return f.choice_name(value) if f is not None and f.kind == "choice" and value is not None else value
 
 
+def _describe(res: Resource, state: dict, path: str, states: States | None):
+    """Like :func:`follow`, but a foreign key shows the target's ``str()``."""
+    value = follow(res, state, path, states)
+    *hops, last = path.split("__")
+    for hop in hops:
+        found = states.state(res.get(hop).target, state.get(hop)) if states and state.get(hop) else None
+        if found is None:
+            return value
+        res, state = found
+    f = res.get(last)
+    if f is not None and f.kind == "fk" and value is not None and states is not None:
+        found = states.state(f.target, value)
+        return display(found[0], value, found[1], states) if found else None
+    return value
+
+
 def display(res: Resource, pk: int, state: dict, states: States | None) -> str:
     """``str(obj)`` as Ralph's model defines it."""
     if not res.str_format:
         return str(state.get("name") or f"{res.model.split('.')[1]} object ({pk})")
 
     def sub(match):
-        value = follow(res, state, match.group(1), states)
-        return str(value) if value not in (None, "") else (match.group(2) or "")
+        for path in match.group(1).split(","):
+            value = _describe(res, state, path, states)
+            if value not in (None, ""):
+                return str(value)
+        return match.group(2) or ""
 
     return _PLACEHOLDER.sub(sub, res.str_format)

@@ -36,6 +36,8 @@ _TYPES = {
     "choice": lambda f: Integer() if all(isinstance(v, int) for v, _ in f.choices) else String(16),
     "fk": lambda f: BigInteger(),
     "password": lambda f: String(255),
+    "ip": lambda f: String(39),
+    "mac": lambda f: String(17),
 }
 
 

@@ -243,3 +243,56 @@ def test_categories_are_an_mptt_tree(api):
     model = api.create("assetmodels", {"name": "m", "type": "data center", "category": blades})["id"]
     nested = api.get(f"/api/assetmodels/{model}/").json["category"]
     assert (nested["tree_id"], nested["lft"], nested["rght"], nested["level"]) == (1, 3, 4, 2)
+
+
+def test_on_delete_follows_ralph(api, inventory):
+    """Server rooms and racks cascade from their data center; a used rack protects the chain."""
+    asset = _asset(api, inventory)["id"]
+    child = _asset(api, inventory, sn="SN-2", barcode="BC-2", parent=asset)["id"]
+    blocked = api.delete(f"/api/data-centers/{inventory['dc']}/")
+    assert blocked.status_code == 409
+    assert blocked.json["referenced_by"] == {"data-center-assets": [asset, child]}
+    assert api.get(f"/api/server-rooms/{inventory['room']}/").status_code == 200
+    # BaseObject.parent is SET_NULL
+    assert api.delete(f"/api/data-center-assets/{asset}/").status_code == 204
+    assert api.get(f"/api/data-center-assets/{child}/").json["parent"] is None
+    assert api.delete(f"/api/data-center-assets/{child}/").status_code == 204
+    assert api.delete(f"/api/data-centers/{inventory['dc']}/").status_code == 204
+    assert api.get("/api/server-rooms/").json["count"] == 0
+    assert api.get("/api/racks/").json["count"] == 0
+
+
+def test_custom_fields(api, inventory):
+    cf = api.create("custom-fields", {"name": "Docker Version", "type": "string", "choices": "",
+                                      "use_as_configuration_variable": True})
+    assert cf["attribute_name"] == "docker_version"
+    size = api.create("custom-fields", {"name": "size", "type": "choice list", "choices": "S|M|L"})["id"]
+    pk = _asset(api, inventory)["id"]
+    base = f"/api/data-center-assets/{pk}/customfields/"
+    first = api.post(base, {"custom_field": "docker_version", "value": "1.12"})
+    assert first.status_code == 201, first.text
+    bad = api.post(base, {"custom_field": size, "value": "XL"})
+    assert bad.json == {"value": ["Select a valid choice. XL is not one of the available choices."]}
+    api.create(f"data-center-assets/{pk}/customfields", {"custom_field": size, "value": "M"})
+    dup = api.post(base, {"custom_field": size, "value": "L"})
+    assert dup.json == {"__all__": ["Custom field of the same type already exists for this object."]}
+    doc = api.get(f"/api/data-center-assets/{pk}/").json
+    assert doc["custom_fields"] == {"docker_version": "1.12", "size": "M"}
+    assert doc["configuration_variables"] == {"docker_version": "1.12"}
+    listing = api.get(base).json
+    assert listing["count"] == 2
+    item = listing["results"][0]
+    assert item == {"id": first.json["id"], "url": f"{H}{base}{first.json['id']}/",
+                    "custom_field": {"name": "Docker Version", "attribute_name": "docker_version",
+                                     "type": "string", "default_value": "",
+                                     "url": f"{H}/api/custom-fields/{cf['id']}/"},
+                    "value": "1.12"}
+    assert api.patch(f"{base}{first.json['id']}/", {"value": "1.13"}).status_code == 200
+    api.patch(f"/api/custom-fields/{cf['id']}/", {"name": "Engine Version"})
+    doc = api.get(f"/api/data-center-assets/{pk}/").json
+    assert doc["custom_fields"] == {"engine_version": "1.13", "size": "M"}
+    assert api.get(f"/api/racks/{inventory['rack']}/customfields/").status_code == 404
+    assert api.get(f"/api/data-center-assets/99999/customfields/").status_code == 404
+    assert api.delete(f"/api/custom-fields/{size}/").status_code == 409
+    assert api.delete(f"/api/data-center-assets/{pk}/").status_code == 204
+    assert api.delete(f"/api/custom-fields/{size}/").status_code == 204

@@ -237,7 +237,10 @@ def test_fk_negative_numeric_string_is_a_missing_pk():
 
 def test_fk_null():
     assert invalid("data-center-assets", "model", None) == "This field may not be null."
-    assert ok("data-center-assets", "rack", None) is None
+    # Ralph's DataCenterAssetSaveSerializer declares rack with allow_null=False.
+    assert invalid("data-center-assets", "rack", None) == "This field may not be null."
+    assert ok("data-center-assets", "budget_info", None) is None
+    assert ok("data-center-assets", "service_env", None) is None
 
 
 def test_fk_with_lookup_resolves_names():
@@ -427,6 +430,60 @@ def test_boolean_values():
 
 def test_boolean_null_not_allowed():
     assert invalid("data-center-assets", "force_depreciation", None) == "This field may not be null."
+
+
+# --- IP addresses ----------------------------------------------------------------------
+
+IP_ERROR = "Enter a valid IPv4 or IPv6 address."
+
+
+def ip_field():
+    f = resource("ipaddresses").get("address")
+    assert f is not None and f.kind == "ip"
+    return f
+
+
+def test_ip_ok():
+    assert convert(ip_field(), "10.0.0.1", REFS) == "10.0.0.1"
+    assert convert(ip_field(), " 10.0.0.1 ", REFS) == "10.0.0.1"
+    assert convert(ip_field(), "::1", REFS) == "::1"
+
+
+def test_ipv6_is_stored_compressed():
+    assert convert(ip_field(), "2001:db8:0:0::1", REFS) == "2001:db8::1"
+
+
+def test_ip_invalid():
+    for raw in ("300.1.1.1", "10.0.0", "abc", "10.0.0.1/24"):
+        assert invalid_field(ip_field(), raw) == IP_ERROR, raw
+
+
+def test_ip_blank_and_null():
+    assert invalid_field(ip_field(), "") == "This field may not be blank."
+    assert invalid_field(ip_field(), None) == "This field may not be null."
+
+
+# --- MAC addresses ----------------------------------------------------------------------
+
+def mac_field():
+    f = resource("ethernets").get("mac")
+    assert f is not None and f.kind == "mac"
+    return f
+
+
+def test_mac_is_normalised():
+    for raw in ("aa-bb-cc-dd-ee-ff", "aabb.ccdd.eeff", "AABBCCDDEEFF", "aa:bb:cc:dd:ee:ff"):
+        assert convert(mac_field(), raw, REFS) == "AA:BB:CC:DD:EE:FF", raw
+
+
+def test_mac_invalid():
+    assert invalid_field(mac_field(), "xyz") == "'xyz' is not a valid MAC address."
+    assert invalid_field(mac_field(), "aa:bb:cc:dd:ee") == "'aa:bb:cc:dd:ee' is not a valid MAC address."
+
+
+def test_mac_null_and_blank_on_nullable_field():
+    assert convert(mac_field(), None, REFS) is None
+    assert convert(mac_field(), "", REFS) is None
 
 
 # --- defaults, unknown and read-only fields -------------------------------------------------

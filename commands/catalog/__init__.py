@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from . import accounts, assets, back_office, data_center
+from . import (access_cards, accounts, assets, auth, back_office, configuration_management, custom_fields,
+               data_center, dhcp, domains, licences, networks, security, sim_cards, ssl_certificates, supports,
+               virtual)
 from .resource import BASE_OBJECT, Resource
 
-RESOURCES: tuple[Resource, ...] = (
-    *assets.RESOURCES, *data_center.RESOURCES, *back_office.RESOURCES, *accounts.RESOURCES,
+RESOURCES: tuple[Resource, ...] = tuple(
+    r for module in (assets, data_center, back_office, accounts, auth, access_cards, configuration_management,
+                     custom_fields, dhcp, domains, licences, networks, security, sim_cards, ssl_certificates,
+                     supports, virtual)
+    for r in module.RESOURCES
 )
 CATALOG: dict[str, Resource] = {r.name: r for r in RESOURCES}
 ALIASES: dict[str, str] = {alias: r.name for r in RESOURCES for alias in r.aliases}

@@ -1,27 +1,15 @@
-"""Catalogue declarations: accounts."""
+"""Catalogue declarations: Ralph's `accounts` app."""
 
 from .choices import COUNTRIES
 from .fields import ID, UI_URL, URL, boolean, choice, datetime, fk, m2m, password, reverse, string
 from .resource import Resource
-
-REGIONS = Resource(
-    name='regions',
-    model='accounts.Region',
-    filter_fields=('name',),
-    fields=(
-        ID,
-        URL,
-        UI_URL,
-        string('name', 255, required=True, blank=False, unique=True),
-        choice('country', COUNTRIES, default=153),
-        boolean('stocktaking_enabled', default=False),
-    ),
-)
+from .shapes import named
 
 USERS = Resource(
     name='users',
     model='accounts.RalphUser',
     filter_fields=('username', 'first_name', 'last_name', 'email', 'is_staff', 'is_superuser', 'is_active', 'groups'),
+    str_format='{username}',
     fields=(
         ID,
         URL,
@@ -48,10 +36,27 @@ USERS = Resource(
         string('manager', 1024),
         string('location', 128),
         string('segment', 256),
-        fk('team', 'teams', ('id', 'url', 'ui_url', 'name'), null=True),
+        fk('team', 'teams', ('id', 'url', 'ui_url', 'name'), null=True, on_delete='cascade'),
         password(),
         m2m('regions', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled')),
     ),
 )
 
-RESOURCES = (REGIONS, USERS,)
+
+REGIONS = named(
+    'regions',
+    'accounts.Region',
+    choice('country', COUNTRIES, default=153),
+    boolean('stocktaking_enabled', default=False),
+    timestamps=False,
+    ordering=(),
+)
+
+
+TEAMS = named('teams', 'accounts.Team', timestamps=False)
+
+RESOURCES = (
+    USERS,
+    REGIONS,
+    TEAMS,
+)

@@ -1,14 +1,11 @@
-"""Catalogue declarations: back_office."""
+"""Catalogue declarations: Ralph's `back_office` app."""
 
-from .fields import CREATED, MODIFIED, boolean, choice, date, fk, string, text
-from .resource import Resource
-from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_START, named
-
-WAREHOUSES = named(
-    'warehouses', 'back_office.Warehouse',
-    boolean('stocktaking_enabled', default=False),
-    string('stocktaking_tag_suffix', 8, default=''),
+from .fields import (
+    CREATED, ID, MODIFIED, OBJECT_TYPE, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES, boolean, choice,
+    date, fk, string, text,
 )
+from .resource import Resource
+from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, named
 
 BACK_OFFICE_ASSETS = Resource(
     name='back-office-assets',
@@ -18,10 +15,14 @@ BACK_OFFICE_ASSETS = Resource(
     filter_fields=('barcode', 'sn', 'hostname', 'invoice_no', 'order_no', 'status', 'imei', 'imei2', 'model', 'purchase_order', 'required_support', 'region', 'warehouse', 'task_url', 'model__category', 'loan_end_date', 'niw', 'model__manufacturer', 'model__manufacturer__manufacturer_kind', 'location', 'remarks', 'user', 'owner', 'user__segment', 'user__company', 'user__department', 'user__employee_id', 'property_of', 'invoice_date', 'provider', 'budget_info', 'depreciation_rate', 'depreciation_end_date', 'force_depreciation', 'buyout_date', 'service_env'),
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
     fields=(
-        *BASE_OBJECT_START,
+        ID,
+        URL,
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
         *BASE_OBJECT_HEAD,
-        fk('user', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company'), null=True),
-        fk('owner', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company'), null=True),
+        fk('user', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company'), null=True, on_delete='cascade'),
+        fk('owner', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company'), null=True, on_delete='cascade'),
         CREATED,
         MODIFIED,
         text('remarks'),
@@ -33,14 +34,29 @@ BACK_OFFICE_ASSETS = Resource(
         string('imei', 18, null=True, unique=True),
         string('imei2', 18, null=True, unique=True),
         date('last_status_change', null=True),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True),
+        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
         fk('model', 'assetmodels', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'type', 'power_consumption', 'height_of_device', 'cores_count', 'visualization_layout_front', 'visualization_layout_back', 'has_parent', 'manufacturer', 'category'), required=True),
         fk('budget_info', 'budget-info', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
         fk('property_of', 'assetholders', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
-        fk('region', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled'), required=True),
+        fk('region', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled'), required=True, on_delete='cascade'),
         fk('warehouse', 'warehouses', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'stocktaking_enabled', 'stocktaking_tag_suffix'), required=True),
-        fk('office_infrastructure', 'office-infrastructures', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
+        fk('office_infrastructure', 'office-infrastructures', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True, on_delete='cascade'),
     ),
 )
 
-RESOURCES = (WAREHOUSES, BACK_OFFICE_ASSETS,)
+
+WAREHOUSES = named(
+    'warehouses',
+    'back_office.Warehouse',
+    boolean('stocktaking_enabled', default=False),
+    string('stocktaking_tag_suffix', 8, default=''),
+)
+
+
+OFFICE_INFRASTRUCTURES = named('office-infrastructures', 'back_office.OfficeInfrastructure', ordering=())
+
+RESOURCES = (
+    BACK_OFFICE_ASSETS,
+    WAREHOUSES,
+    OFFICE_INFRASTRUCTURES,
+)

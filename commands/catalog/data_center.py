@@ -1,71 +1,12 @@
-"""Catalogue declarations: data_center."""
+"""Catalogue declarations: Ralph's `data_center` app."""
 
 from .choices import COUNTRIES
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, UI_URL, URL, boolean, choice, const, date, derived, fk,
-    floating, integer, m2m, reverse, string, text,
+    CREATED, ID, MODIFIED, OBJECT_TYPE, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES, boolean,
+    choice, const, date, derived, fk, floating, integer, m2m, reverse, string, text, value,
 )
 from .resource import Resource
-from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD
-
-DATA_CENTERS = Resource(
-    name='data-centers',
-    model='data_center.DataCenter',
-    ordering=('name',),
-    filter_fields=('name', 'shortcut', 'company', 'country', 'city', 'address', 'type'),
-    fields=(
-        ID,
-        URL,
-        UI_URL,
-        string('name', 255, required=True, blank=False, unique=True),
-        boolean('show_on_dashboard', default=True),
-        string('company', 256, null=True),
-        choice('country', COUNTRIES, null=True),
-        string('city', 256, null=True),
-        string('address', 256, null=True),
-        floating('latitude', null=True),
-        floating('longitude', null=True),
-        choice('type', ((1, 'dc'), (2, 'cowork'), (3, 'callcenter'), (4, 'depot'), (5, 'warehouse'), (6, 'retail'), (7, 'office')), null=True),
-        string('shortcut', 256, null=True),
-    ),
-)
-
-SERVER_ROOMS = Resource(
-    name='server-rooms',
-    model='data_center.ServerRoom',
-    ordering=('name',),
-    filter_fields=('name', 'data_center__name'),
-    fields=(
-        ID,
-        URL,
-        UI_URL,
-        string('name', 75, required=True, blank=False),
-        integer('visualization_cols_num', default=20),
-        integer('visualization_rows_num', default=20),
-        fk('data_center', 'data-centers', ('id', 'url', 'ui_url', 'name', 'show_on_dashboard', 'company', 'country', 'city', 'address', 'latitude', 'longitude', 'type', 'shortcut'), required=True),
-    ),
-)
-
-RACKS = Resource(
-    name='racks',
-    model='data_center.Rack',
-    filter_fields=('name', 'server_room__data_center'),
-    fields=(
-        ID,
-        URL,
-        reverse('accessories', 'rack-accessories', 'rack', ('id', 'url', 'name', 'ui_url', 'orientation', 'position', 'remarks', 'accessory', 'rack')),
-        UI_URL,
-        string('name', 75, required=True, blank=False),
-        string('description', 250),
-        choice('orientation', ((1, 'top'), (2, 'bottom'), (3, 'left'), (4, 'right')), default=1),
-        integer('max_u_height', default=48),
-        integer('visualization_col', default=0),
-        integer('visualization_row', default=0),
-        boolean('require_position', default=True, help_text='Uncheck if position is optional for this rack (ex. when rack has warehouse-kind role'),
-        boolean('reverse_ordering', default=False, help_text='Check if RU numbers count from top to bottom with position 1 starting at the top of the rack. If unchecked position 1 is at the bottom of the rack'),
-        fk('server_room', 'server-rooms', ('id', 'url', 'ui_url', 'name', 'visualization_cols_num', 'visualization_rows_num', 'data_center'), required=True, null=True),
-    ),
-)
+from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, named
 
 DATA_CENTER_ASSETS = Resource(
     name='data-center-assets',
@@ -85,10 +26,10 @@ DATA_CENTER_ASSETS = Resource(
         reverse('memory', 'memory', 'base_object', ('id', 'url', 'size', 'speed', 'ui_url')),
         reverse('processors', 'processors', 'base_object', ('id', 'url', 'speed', 'cores', 'logical_cores', 'ui_url')),
         OBJECT_TYPE,
-        const('custom_fields', {}),
-        const('configuration_variables', {}),
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
         *BASE_OBJECT_HEAD,
-        fk('rack', 'racks', ('id', 'url', 'ui_url', 'name', 'description', 'orientation', 'max_u_height', 'visualization_col', 'visualization_row', 'require_position', 'reverse_ordering', 'server_room'), required=True, null=True),
+        fk('rack', 'racks', ('id', 'url', 'ui_url', 'name', 'description', 'orientation', 'max_u_height', 'visualization_col', 'visualization_row', 'require_position', 'reverse_ordering', 'server_room'), required=True),
         reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
         reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
         const('related_hosts', {'virtual_servers': [], 'physical_servers': [], 'cloud_hosts': []}),
@@ -108,7 +49,7 @@ DATA_CENTER_ASSETS = Resource(
         date('delivery_date', null=True),
         integer('production_year', null=True),
         date('production_use_date', null=True),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True),
+        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
         fk('model', 'assetmodels', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'type', 'power_consumption', 'height_of_device', 'cores_count', 'visualization_layout_front', 'visualization_layout_back', 'has_parent', 'manufacturer', 'category'), required=True),
         fk('budget_info', 'budget-info', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
         fk('property_of', 'assetholders', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
@@ -116,4 +57,188 @@ DATA_CENTER_ASSETS = Resource(
     ),
 )
 
-RESOURCES = (DATA_CENTERS, SERVER_ROOMS, RACKS, DATA_CENTER_ASSETS,)
+
+RACKS = Resource(
+    name='racks',
+    model='data_center.Rack',
+    filter_fields=('name', 'server_room__data_center'),
+    fields=(
+        ID,
+        URL,
+        reverse('accessories', 'rack-accessories', 'rack', ('id', 'url', 'name', 'ui_url', 'orientation', 'position', 'remarks', 'accessory', 'rack')),
+        UI_URL,
+        string('name', 75, required=True, blank=False),
+        string('description', 250),
+        choice('orientation', ((1, 'top'), (2, 'bottom'), (3, 'left'), (4, 'right')), default=1),
+        integer('max_u_height', default=48),
+        integer('visualization_col', default=0),
+        integer('visualization_row', default=0),
+        boolean('require_position', default=True, help_text='Uncheck if position is optional for this rack (ex. when rack has warehouse-kind role'),
+        boolean('reverse_ordering', default=False, help_text='Check if RU numbers count from top to bottom with position 1 starting at the top of the rack. If unchecked position 1 is at the bottom of the rack'),
+        fk('server_room', 'server-rooms', ('id', 'url', 'ui_url', 'name', 'visualization_cols_num', 'visualization_rows_num', 'data_center'), required=True, null=True, on_delete='cascade'),
+    ),
+)
+
+
+SERVER_ROOMS = named(
+    'server-rooms',
+    'data_center.ServerRoom',
+    integer('visualization_cols_num', default=20),
+    integer('visualization_rows_num', default=20),
+    fk('data_center', 'data-centers', ('id', 'url', 'ui_url', 'name', 'show_on_dashboard', 'company', 'country', 'city', 'address', 'latitude', 'longitude', 'type', 'shortcut'), required=True, on_delete='cascade'),
+    max_length=75,
+    unique=False,
+    timestamps=False,
+    filter_fields=('name', 'data_center__name'),
+)
+
+
+DATA_CENTERS = named(
+    'data-centers',
+    'data_center.DataCenter',
+    boolean('show_on_dashboard', default=True),
+    string('company', 256, null=True),
+    choice('country', COUNTRIES, null=True),
+    string('city', 256, null=True),
+    string('address', 256, null=True),
+    floating('latitude', null=True),
+    floating('longitude', null=True),
+    choice('type', ((1, 'dc'), (2, 'cowork'), (3, 'callcenter'), (4, 'depot'), (5, 'warehouse'), (6, 'retail'), (7, 'office')), null=True),
+    string('shortcut', 256, null=True),
+    timestamps=False,
+    filter_fields=('name', 'shortcut', 'company', 'country', 'city', 'address', 'type'),
+)
+
+
+ACCESSORIES = named('accessories', 'data_center.Accessory', timestamps=False, ordering=())
+
+
+CLUSTERS = Resource(
+    name='clusters',
+    model='data_center.Cluster',
+    base_object=True,
+    filter_fields=('name', 'hostname', 'ethernet_set__ipaddress__hostname', 'type', 'service_env', 'configuration_path', 'status'),
+    extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
+    str_format='{name,hostname} ({type|None})',
+    fields=(
+        ID,
+        URL,
+        derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
+        const('ipaddresses', []),
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_HEAD,
+        reverse('base_objects', 'base-object-clusters', 'base_object', ('id', 'url', 'base_object', 'is_master')),
+        const('masters', []),
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        string('name', 255, null=True),
+        string('hostname', 255, null=True, unique=True),
+        choice('status', ((1, 'in use'), (2, 'for deploy')), default=1),
+        fk('type', 'cluster-types', ('id', 'url', 'ui_url', 'name', 'show_master_summary'), required=True, on_delete='cascade'),
+    ),
+)
+
+
+RACK_ACCESSORIES = Resource(
+    name='rack-accessories',
+    model='data_center.RackAccessory',
+    filter_fields=('accessory__name', 'rack__name'),
+    fields=(
+        ID,
+        URL,
+        value('name', 'accessory__name'),
+        UI_URL,
+        choice('orientation', ((1, 'front'), (2, 'back'), (3, 'middle'), (101, 'left'), (102, 'right')), default=1),
+        integer('position', null=True),
+        string('remarks', 1024),
+        fk('accessory', 'accessories', required=True, on_delete='cascade'),
+        fk('rack', 'racks', required=True, on_delete='cascade'),
+    ),
+)
+
+
+DATABASES = Resource(
+    name='databases',
+    model='data_center.Database',
+    base_object=True,
+    filter_fields=(),
+    str_format='Database: {service_env|None}',
+    fields=(
+        ID,
+        URL,
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_HEAD,
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+    ),
+)
+
+
+VIPS = Resource(
+    name='vips',
+    model='data_center.VIP',
+    base_object=True,
+    filter_fields=('name', 'ip__address', 'ip', 'port', 'protocol', 'service_env', 'parent'),
+    str_format='IP: {ip|None}, port: {port|None}, protocol: {protocol|None}',
+    fields=(
+        ID,
+        URL,
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_HEAD,
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        string('name', 255, required=True, blank=False),
+        integer('port', default=0),
+        choice('protocol', ((1, 'TCP'), (2, 'UDP')), default=1),
+        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+        fk('ip', 'ipaddresses', ('id', 'url', 'ui_url', 'created', 'modified', 'last_seen', 'address', 'hostname', 'number', 'is_management', 'is_public', 'is_gateway', 'status', 'dhcp_expose', 'ethernet', 'network'), required=True, on_delete='cascade'),
+    ),
+)
+
+
+CLUSTER_TYPES = named(
+    'cluster-types',
+    'data_center.ClusterType',
+    boolean('show_master_summary', default=False, help_text='show master information on cluster page, ex. hostname, model, location etc.'),
+    timestamps=False,
+)
+
+
+BASE_OBJECT_CLUSTERS = Resource(
+    name='base-object-clusters',
+    model='data_center.BaseObjectCluster',
+    filter_fields=(),
+    fields=(
+        ID,
+        URL,
+        fk('base_object', 'base-objects', required=True, on_delete='cascade'),
+        boolean('is_master', default=False),
+        fk('cluster', 'clusters', required=True, on_delete='cascade'),
+    ),
+)
+
+RESOURCES = (
+    DATA_CENTER_ASSETS,
+    RACKS,
+    SERVER_ROOMS,
+    DATA_CENTERS,
+    ACCESSORIES,
+    CLUSTERS,
+    RACK_ACCESSORIES,
+    DATABASES,
+    VIPS,
+    CLUSTER_TYPES,
+    BASE_OBJECT_CLUSTERS,
+)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 #: Kinds whose value is stored in the record (and so in events and read columns).
 STORED_KINDS = frozenset(
     {"string", "text", "int", "bool", "date", "datetime", "decimal", "float",
-     "choice", "json", "fk", "m2m", "tags", "password"}
+     "choice", "ip", "mac", "json", "fk", "m2m", "tags", "password"}
 )
 #: Scalar kinds: one read column each, compared directly by exact filters.
 SCALAR_KINDS = frozenset(
-    {"string", "text", "int", "bool", "date", "datetime", "decimal", "float", "choice"}
+    {"string", "text", "int", "bool", "date", "datetime", "decimal", "float", "choice", "ip", "mac"}
 )
 
 
@@ -24,8 +24,11 @@ class Field:
     ``created``/``modified`` (timestamps of the record), ``derived``
     (a nested value reached through a dotted ``source`` path),
     ``reverse`` (records of ``target`` whose ``via`` field points here),
+    ``value`` (a scalar reached through a dotted ``source`` path),
     ``const`` (a fixed ``default``; values owned by resources that are
-    not in the catalogue yet).
+    not in the catalogue yet), ``custom_fields`` (the record's custom
+    field values by attribute name; ``source="configuration"`` keeps only
+    those used as configuration variables).
     """
 
     name: str
@@ -141,6 +144,26 @@ def m2m(name, target, nested=None, **kw):
                  many=True, **kw)
 
 
+def ip(name, **kw):
+    """A GenericIPAddressField (IPv4 or IPv6, stored compressed)."""
+    return field(name, "ip", max_length=39, **kw)
+
+
+def mac(name, **kw):
+    """A MAC address, stored as ``AA:BB:CC:DD:EE:FF``."""
+    return field(name, "mac", max_length=17, **kw)
+
+
+def json(name, **kw):
+    """A JSON value stored as sent."""
+    return field(name, "json", **kw)
+
+
+def value(name, source):
+    """A read-only scalar reached through ``source`` (``a__b``)."""
+    return field(name, "value", source=source, read_only=True)
+
+
 def tags(name="tags", **kw):
     """The tag set of a record, read and written as a list of names."""
     return field(name, "tags", **kw)
@@ -153,13 +176,13 @@ def password(name="password"):
 
 def derived(name, source, nested, many=False, target=None):
     """A read-only value reached by following ``source`` (dotted field names)."""
-    return field(name, "derived", source=source, nested=tuple(nested), many=many,
+    return field(name, "derived", source=source, nested=tuple(nested) if nested else None, many=many,
                  target=target, read_only=True)
 
 
 def reverse(name, target, via, nested, many=True):
     """Records of ``target`` whose field ``via`` points at this record."""
-    return field(name, "reverse", target=target, via=via, nested=tuple(nested),
+    return field(name, "reverse", target=target, via=via, nested=tuple(nested) if nested else None,
                  many=many, read_only=True)
 
 
@@ -175,3 +198,6 @@ STR = field("__str__", "str", read_only=True)
 OBJECT_TYPE = field("object_type", "object_type", read_only=True)
 CREATED = field("created", "created", label="Date created", read_only=True)
 MODIFIED = field("modified", "modified", label="Last modified", read_only=True)
+CUSTOM_FIELDS = field("custom_fields", "custom_fields", read_only=True)
+CONFIGURATION_VARIABLES = field("configuration_variables", "custom_fields", source="configuration",
+                                read_only=True)

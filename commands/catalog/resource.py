@@ -25,8 +25,12 @@ class Resource:
     ``str_format`` renders ``str(obj)`` from the stored values (with
     ``{field__subfield}`` following foreign keys); ``unique_together``
     lists tuples of fields unique in combination. ``tree`` marks an MPTT
-    tree on ``parent`` ordered by ``name`` (nested-set numbers and the
-    inherited ``depreciation_rate`` are computed by the projector).
+    tree on ``parent`` ordered by ``name`` whose nested-set numbers the
+    projector computes; ``inherit`` pairs (field, source) fill ``field``
+    with the first non-zero ``source`` up the tree. ``hooks`` name write
+    rules of :mod:`commands.hooks`. ``internal`` resources have no route
+    of their own; ``url_format`` builds their URL from stored values.
+    ``unique_error`` = (key, message) reported when ``unique_together`` fails.
     """
 
     name: str
@@ -44,6 +48,11 @@ class Resource:
     polymorphic: bool = False
     write_url: bool = False
     tree: bool = False
+    inherit: tuple[tuple[str, str], ...] = ()
+    hooks: tuple[str, ...] = ()
+    unique_error: tuple[str, str] | None = None
+    internal: bool = False
+    url_format: str = ""
 
     @property
     def family(self) -> str:
@@ -63,6 +72,11 @@ class Resource:
     def verbose(self) -> str:
         """Model verbose name."""
         return self.verbose_name or _words(self.model.split(".")[1])
+
+    @property
+    def has_custom_fields(self) -> bool:
+        """True when records carry custom field values."""
+        return any(f.kind == "custom_fields" for f in self.fields)
 
     @cached_property
     def by_name(self) -> dict[str, Field]:

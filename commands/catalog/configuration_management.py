@@ -1,0 +1,24 @@
+"""Catalogue declarations: Ralph's `configuration_management` app."""
+
+from .fields import CREATED, ID, MODIFIED, URL, boolean, choice, datetime, fk
+from .resource import Resource
+
+SCM_INFO = Resource(
+    name='scm-info',
+    model='configuration_management.SCMStatusCheck',
+    filter_fields=(),
+    fields=(
+        ID,
+        URL,
+        CREATED,
+        MODIFIED,
+        datetime('last_checked', required=True),
+        choice('check_result', ((1, 'OK'), (2, 'Check failed'), (3, 'Error')), required=True),
+        boolean('ok', read_only=True, default=False),
+        fk('base_object', 'base-objects', read_only=True, unique=True, on_delete='cascade'),
+    ),
+)
+
+RESOURCES = (
+    SCM_INFO,
+)

@@ -1,0 +1,65 @@
+"""Catalogue declarations: Ralph's `domains` app."""
+
+from .fields import (
+    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
+    choice, fk, m2m, reverse, string, tags, text,
+)
+from .resource import Resource
+from .shapes import named
+
+DOMAINS = Resource(
+    name='domains',
+    model='domains.Domain',
+    base_object=True,
+    filter_fields=('name', 'service_env', 'domain_status', 'business_segment', 'domain_holder', 'domaincontract__expiration_date', 'website_type', 'website_url', 'dns_provider', 'domain_category', 'domain_type', 'additional_services'),
+    str_format='{name}',
+    fields=(
+        ID,
+        URL,
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        STR,
+        tags(help_text='A comma-separated list of tags.'),
+        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
+        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
+        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        fk('business_owner', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'email', 'country', 'ui_url'), null=True, help_text='Business contact person for a domain', on_delete='cascade'),
+        fk('technical_owner', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'email', 'country', 'ui_url'), null=True, help_text='Technical contact person for a domain', on_delete='cascade'),
+        m2m('additional_services', 'domain-provider-additional-services', ('id', 'url', 'ui_url', 'name', 'created', 'modified')),
+        UI_URL,
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        string('name', 255, required=True, blank=False, unique=True, help_text='Full domain name'),
+        choice('domain_status', ((1, 'Active'), (2, 'Pending lapse'), (3, 'Pending transfer away'), (4, 'Lapsed (inactive)'), (5, 'Transfered away')), default=1),
+        choice('domain_type', ((1, 'Business'), (2, 'Business security'), (3, 'Technical')), default=1),
+        choice('website_type', ((1, 'None'), (2, 'Redirect'), (3, 'Direct')), default=3, help_text='Type of website which domain refers to.'),
+        string('website_url', 255, null=True, help_text='Website url which website type refers to.'),
+        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+        fk('business_segment', 'business-segments', ('id', 'url', 'ui_url', 'name'), null=True, help_text='Business segment for a domain', on_delete='cascade'),
+        fk('domain_holder', 'assetholders', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True, help_text='Company which receives invoice for the domain', on_delete='cascade'),
+        fk('domain_category', 'domain-category', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True, on_delete='cascade'),
+        fk('dns_provider', 'dns-provider', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True, help_text="Provider which keeps domain's DNS", on_delete='cascade'),
+    ),
+)
+
+
+DOMAIN_CATEGORY = named('domain-category', 'domains.DomainCategory', ordering=(), filter_fields=())
+
+
+DNS_PROVIDER = named('dns-provider', 'domains.DNSProvider', ordering=(), filter_fields=())
+
+
+DOMAIN_PROVIDER_ADDITIONAL_SERVICES = named(
+    'domain-provider-additional-services',
+    'domains.DomainProviderAdditionalServices',
+    filter_fields=(),
+)
+
+RESOURCES = (
+    DOMAINS,
+    DOMAIN_CATEGORY,
+    DNS_PROVIDER,
+    DOMAIN_PROVIDER_ADDITIONAL_SERVICES,
+)

@@ -1,0 +1,103 @@
+"""Catalogue declarations: Ralph's `licences` app."""
+
+from .fields import (
+    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
+    choice, date, decimal, fk, integer, reverse, string, tags, text, value,
+)
+from .resource import Resource
+from .shapes import named
+
+LICENCES = Resource(
+    name='licences',
+    model='licences.Licence',
+    base_object=True,
+    filter_fields=('software__name', 'niw', 'sn', 'license_details', 'remarks', 'software', 'property_of', 'licence_type', 'service_env', 'valid_thru', 'order_no', 'invoice_no', 'invoice_date', 'budget_info', 'manufacturer', 'manufacturer__manufacturer_kind', 'region', 'office_infrastructure'),
+    str_format='{number_bought} x {software__name} - {invoice_date|None} ({niw|None})',
+    fields=(
+        ID,
+        URL,
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        STR,
+        tags(help_text='A comma-separated list of tags.'),
+        reverse('base_objects', 'base-objects-licences', 'licence', ('id', 'url', 'quantity', 'licence', 'base_object')),
+        reverse('users', 'licence-users', 'licence', ('id', 'url', 'user', 'quantity', 'licence')),
+        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
+        UI_URL,
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        string('price_currency', 3, read_only=True, default='XXX'),
+        decimal('price', 15, 2, null=True),
+        integer('number_bought', required=True),
+        text('sn', null=True),
+        string('niw', 200, blank=False, default='N/A', unique=True),
+        date('invoice_date', null=True),
+        date('valid_thru', null=True, help_text='Leave blank if this licence is perpetual'),
+        string('order_no', 50, null=True),
+        decimal('depreciation_rate', 5, 2, null=True, default='50.00', help_text='This value is in percentage. For example value: "100" means it depreciates during a year. Value: "25" means it depreciates during 4 years, and so on... .'),
+        string('accounting_id', 200, null=True, help_text='Any value to help your accounting department identify this licence'),
+        string('provider', 100, null=True),
+        string('invoice_no', 128, null=True),
+        string('license_details', 1024, default=''),
+        date('start_usage', null=True, help_text='Fill it if date of first usage is different then date of creation'),
+        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+        fk('region', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled'), required=True, on_delete='cascade'),
+        fk('manufacturer', 'manufacturers', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'manufacturer_kind'), null=True),
+        fk('licence_type', 'licence-types', ('id', 'url', 'ui_url', 'name'), required=True, help_text="Should be like 'per processor' or 'per machine' and so on. "),
+        fk('property_of', 'assetholders', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
+        fk('software', 'software', ('id', 'url', 'ui_url', 'name', 'asset_type'), required=True),
+        fk('office_infrastructure', 'office-infrastructures', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True, on_delete='cascade'),
+        fk('budget_info', 'budget-info', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
+    ),
+)
+
+
+SOFTWARE = named(
+    'software',
+    'licences.Software',
+    choice('asset_type', ((1, 'back office'), (2, 'data center'), (3, 'part'), (4, 'all')), default=4),
+    timestamps=False,
+    ordering=(),
+)
+
+
+BASE_OBJECTS_LICENCES = Resource(
+    name='base-objects-licences',
+    model='licences.BaseObjectLicence',
+    aliases=('base-object-licences',),
+    filter_fields=(),
+    fields=(
+        ID,
+        URL,
+        integer('quantity', default=1),
+        fk('licence', 'licences', required=True, on_delete='cascade'),
+        fk('base_object', 'base-objects', required=True, on_delete='cascade'),
+    ),
+)
+
+
+LICENCE_TYPES = named('licence-types', 'licences.LicenceType', timestamps=False, ordering=())
+
+
+LICENCE_USERS = Resource(
+    name='licence-users',
+    model='licences.LicenceUser',
+    filter_fields=(),
+    fields=(
+        ID,
+        URL,
+        fk('user', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company', 'manager', 'email'), required=True, on_delete='cascade'),
+        integer('quantity', default=1),
+        fk('licence', 'licences', required=True, on_delete='cascade'),
+    ),
+)
+
+RESOURCES = (
+    LICENCES,
+    SOFTWARE,
+    BASE_OBJECTS_LICENCES,
+    LICENCE_TYPES,
+    LICENCE_USERS,
+)

@@ -1,0 +1,60 @@
+"""Catalogue declarations: Ralph's `sim_cards` app."""
+
+from .fields import ID, MODIFIED, UI_URL, choice, date, fk, m2m, string
+from .resource import Resource
+
+SIM_CARD = Resource(
+    name='sim-card',
+    model='sim_cards.SIMCard',
+    aliases=('sim-cards',),
+    ordering=('-modified', '-created'),
+    filter_fields=('user__username', 'features__name', 'owner__username', 'carrier__name', 'card_number', 'phone_number', 'user__first_name', 'user__last_name', 'status', 'features', 'warehouse', 'user', 'owner', 'user__segment', 'user__company', 'user__department', 'user__employee_id', 'carrier', 'quarantine_until', 'property_of'),
+    fields=(
+        ID,
+        choice('status', ((1, 'new'), (2, 'in progress'), (3, 'waiting for release'), (4, 'in use'), (5, 'damaged'), (6, 'liquidated'), (7, 'free'), (8, 'reserved'), (9, 'loan in progress'), (10, 'return in progress'), (11, 'in quarantine')), default=1),
+        string('card_number', 22, required=True, blank=False, unique=True),
+        string('phone_number', 16, required=True, blank=False, unique=True, help_text='ex. +2920181234'),
+        string('pin1', 8, null=True, help_text='Required numeric characters only.'),
+        string('puk1', 16, required=True, blank=False, help_text='Required numeric characters only.'),
+        fk('user', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'email', 'country', 'ui_url'), null=True, on_delete='set_null'),
+        fk('owner', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'email', 'country', 'ui_url'), null=True, on_delete='set_null'),
+        fk('warehouse', 'warehouses', required=True),
+        fk('carrier', 'sim-card-cellular-carrier', ('name', 'ui_url'), required=True),
+        m2m('features', 'sim-card-feature', ('name', 'ui_url')),
+        date('quarantine_until', null=True, help_text='End of quarantine date.'),
+        MODIFIED,
+        UI_URL,
+    ),
+)
+
+
+SIM_CARD_FEATURE = Resource(
+    name='sim-card-feature',
+    model='sim_cards.SIMCardFeatures',
+    ordering=('name',),
+    filter_fields=(),
+    fields=(
+        ID,
+        string('name', 255, required=True, blank=False, unique=True),
+        UI_URL,
+    ),
+)
+
+
+SIM_CARD_CELLULAR_CARRIER = Resource(
+    name='sim-card-cellular-carrier',
+    model='sim_cards.CellularCarrier',
+    ordering=('name',),
+    filter_fields=(),
+    fields=(
+        ID,
+        string('name', 255, required=True, blank=False, unique=True),
+        UI_URL,
+    ),
+)
+
+RESOURCES = (
+    SIM_CARD,
+    SIM_CARD_FEATURE,
+    SIM_CARD_CELLULAR_CARRIER,
+)

@@ -1,0 +1,47 @@
+"""Catalogue declarations: Ralph's `ssl_certificates` app."""
+
+from .fields import (
+    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
+    choice, date, decimal, fk, reverse, string, tags, text,
+)
+from .resource import Resource
+
+SSLCERTIFICATES = Resource(
+    name='sslcertificates',
+    model='ssl_certificates.SSLCertificate',
+    aliases=('ssl-certificates',),
+    base_object=True,
+    filter_fields=('name', 'domain_ssl', 'date_from', 'date_to', 'san', 'price', 'service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'certificate_type', 'issued_by', 'service_env', 'certificate_repository'),
+    str_format='{name} from {date_from|None} to {date_to|None}',
+    fields=(
+        ID,
+        URL,
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        STR,
+        tags(read_only=True, help_text='A comma-separated list of tags.'),
+        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
+        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
+        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        UI_URL,
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        string('price_currency', 3, read_only=True, default='XXX'),
+        decimal('price', 15, 2, null=True),
+        string('name', 255, required=True, blank=False, help_text='Full certificate name'),
+        string('domain_ssl', 255, help_text='Full domain name'),
+        choice('certificate_type', ((1, 'EV'), (2, 'OV'), (3, 'DV'), (4, 'Wildcard'), (5, 'Multisan'), (6, 'CA ENT')), default=2),
+        string('certificate_repository', 255, help_text='Certificate source repository'),
+        date('date_from', null=True),
+        date('date_to', required=True),
+        text('san', help_text='All Subject Alternative Names'),
+        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+        fk('issued_by', 'manufacturers', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'manufacturer_kind'), null=True),
+    ),
+)
+
+RESOURCES = (
+    SSLCERTIFICATES,
+)

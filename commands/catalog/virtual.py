@@ -1,0 +1,190 @@
+"""Catalogue declarations: Ralph's `virtual` app."""
+
+from .fields import (
+    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
+    boolean, choice, const, derived, fk, integer, json, reverse, string, tags, text,
+)
+from .resource import Resource
+from .shapes import named
+
+VIRTUAL_SERVERS = Resource(
+    name='virtual-servers',
+    model='virtual.VirtualServer',
+    base_object=True,
+    filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'hostname', 'sn', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'parent', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
+    extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name'], 'hypervisor_service': ['parent__service_env__service__uid']},
+    str_format='VirtualServer: {hostname|None} ({sn|None})',
+    fields=(
+        ID,
+        URL,
+        derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
+        const('ipaddresses', []),
+        reverse('disk', 'disks', 'base_object', ('id', 'url', 'size', 'serial_number', 'slot', 'firmware_version', 'ui_url')),
+        reverse('memory', 'memory', 'base_object', ('id', 'url', 'size', 'speed', 'ui_url')),
+        reverse('processors', 'processors', 'base_object', ('id', 'url', 'speed', 'cores', 'logical_cores', 'ui_url')),
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        STR,
+        tags(help_text='A comma-separated list of tags.'),
+        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
+        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
+        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        fk('type', 'virtual-server-types', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), required=True, on_delete='cascade'),
+        fk('hypervisor', 'base-objects', ('hostname', 'url', 'ui_url'), required=True),
+        reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
+        reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
+        UI_URL,
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        choice('status', ((1, 'new'), (2, 'in use'), (3, 'to deploy'), (4, 'liquidated')), default=1),
+        string('hostname', 255, null=True, unique=True),
+        string('sn', 200, null=True, unique=True),
+        fk('parent', 'base-objects', read_only=True, on_delete='set_null'),
+        fk('cluster', 'clusters', null=True, in_read=False, on_delete='cascade'),
+    ),
+)
+
+
+CLOUD_HOSTS = Resource(
+    name='cloud-hosts',
+    model='virtual.CloudHost',
+    verbose_name='Cloud host',
+    base_object=True,
+    filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'cloudflavor__name', 'host_id', 'hostname', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'cloudprovider', 'cloudflavor', 'hypervisor', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
+    extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
+    str_format='{hostname}',
+    fields=(
+        ID,
+        URL,
+        derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
+        const('ipaddresses', []),
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        STR,
+        tags(help_text='A comma-separated list of tags.'),
+        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
+        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
+        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        fk('hypervisor', 'data-center-assets', ('hostname', 'url', 'ui_url'), null=True, on_delete='cascade'),
+        fk('parent', 'base-objects', ('name', 'url', 'project_id', 'ui_url'), null=True, on_delete='set_null'),
+        fk('cloudflavor', 'cloud-flavors', ('name', 'cores', 'memory', 'disk', 'url', 'ui_url'), required=True, on_delete='cascade'),
+        reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
+        reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
+        UI_URL,
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        string('host_id', 100, required=True, blank=False, unique=True),
+        string('hostname', 255, required=True, blank=False),
+        string('image_name', 255, null=True),
+        fk('cloudprovider', 'cloud-providers', ('id', 'url', 'ui_url', 'name', 'cloud_sync_enabled', 'cloud_sync_driver', 'client_config'), required=True, on_delete='cascade'),
+        json('ip_addresses', required=True, in_read=False),
+    ),
+)
+
+
+VIRTUAL_SERVER_TYPES = named('virtual-server-types', 'virtual.VirtualServerType')
+
+
+CLOUD_PROJECTS = Resource(
+    name='cloud-projects',
+    model='virtual.CloudProject',
+    base_object=True,
+    filter_fields=('name', 'project_id', 'service_env', 'cloudprovider'),
+    str_format='Cloud Project: {name}',
+    fields=(
+        ID,
+        URL,
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        STR,
+        tags(help_text='A comma-separated list of tags.'),
+        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
+        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
+        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        reverse('cloud_hosts', 'cloud-hosts', 'parent', ('hostname', 'ip_addresses', 'url', 'ui_url')),
+        UI_URL,
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        string('project_id', 100, required=True, blank=False, unique=True),
+        string('name', 100, required=True, blank=False),
+        fk('cloudprovider', 'cloud-providers', ('id', 'url', 'ui_url', 'name', 'cloud_sync_enabled', 'cloud_sync_driver', 'client_config'), required=True, on_delete='cascade'),
+    ),
+)
+
+
+CLOUD_FLAVORS = Resource(
+    name='cloud-flavors',
+    model='virtual.CloudFlavor',
+    base_object=True,
+    filter_fields=('flavor_id', 'name', 'cloudprovider'),
+    str_format='{name}',
+    fields=(
+        ID,
+        URL,
+        OBJECT_TYPE,
+        CUSTOM_FIELDS,
+        CONFIGURATION_VARIABLES,
+        STR,
+        tags(help_text='A comma-separated list of tags.'),
+        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
+        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        integer('cores', required=True),
+        integer('memory', required=True),
+        integer('disk', required=True),
+        UI_URL,
+        CREATED,
+        MODIFIED,
+        text('remarks'),
+        string('name', 255, required=True, blank=False),
+        string('flavor_id', 100, required=True, blank=False, unique=True),
+        fk('cloudprovider', 'cloud-providers', required=True, on_delete='cascade'),
+        fk('parent', 'base-objects', null=True, in_read=False, on_delete='set_null'),
+        fk('service_env', 'services-environments', null=True, in_read=False),
+    ),
+)
+
+
+CLOUD_PROVIDERS = named(
+    'cloud-providers',
+    'virtual.CloudProvider',
+    boolean('cloud_sync_enabled', default=False),
+    string('cloud_sync_driver', 128, null=True),
+    json('client_config', null=True, default={}),
+    timestamps=False,
+    ordering=(),
+    filter_fields=('name', 'cloud_sync_enabled', 'cloud_sync_driver'),
+)
+
+
+CLOUD_IMAGES = Resource(
+    name='cloud-images',
+    model='virtual.CloudImage',
+    filter_fields=('image_id', 'name'),
+    fields=(
+        ID,
+        URL,
+        UI_URL,
+        string('image_id', 100, required=True, blank=False, unique=True),
+        string('name', 200, required=True, blank=False),
+    ),
+)
+
+RESOURCES = (
+    VIRTUAL_SERVERS,
+    CLOUD_HOSTS,
+    VIRTUAL_SERVER_TYPES,
+    CLOUD_PROJECTS,
+    CLOUD_FLAVORS,
+    CLOUD_PROVIDERS,
+    CLOUD_IMAGES,
+)
