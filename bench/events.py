@@ -53,7 +53,7 @@ def run(database_url: str, n: int) -> dict:
         before = rt.projector.head()
         t0 = time.perf_counter()
         for i in range(n):
-            create(assets, {"model": model, "rack": rack, "sn": f"SN-{i:07d}",
+            create(assets, {"model": model, "rack": rack, "position": i % 40 + 1, "sn": f"SN-{i:07d}",
                             "barcode": f"BC-{i:07d}", "hostname": f"host{i}.bench"}, None)
         append_s = time.perf_counter() - t0
         head = rt.projector.head()

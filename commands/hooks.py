@@ -48,9 +48,54 @@ def custom_field_value(commands, res, pk, merged: dict) -> dict:
     return {}
 
 
+_SLOT = re.compile(r"^([1-9][A,B]?|1[0-6][A,B]?)$")
+DEPTH_ORIENTATIONS, WIDTH_ORIENTATIONS = (1, 2, 3), (101, 102)
+
+
+def rack_position(commands, res, pk, merged: dict) -> dict:
+    """Data-center assets: Ralph's orientation, position and slot rules."""
+    errors: dict[str, list[str]] = {}
+    position, orientation = merged.get("position"), merged.get("orientation")
+    if position is not None:
+        if position == 0 and orientation not in WIDTH_ORIENTATIONS:
+            errors["orientation"] = ["Valid orientations for picked position are: left, right"]
+        elif position > 0 and orientation not in DEPTH_ORIENTATIONS:
+            errors["orientation"] = ["Valid orientations for picked position are: front, back, middle"]
+    rack = commands.load_values("racks", merged["rack"]) if merged.get("rack") else None
+    if rack and position is None and rack.get("require_position"):
+        errors["position"] = ["Position is required for this rack"]
+    elif rack and position is not None and position > rack.get("max_u_height", 0):
+        errors["position"] = [f'Position is higher than "max u height" = {rack["max_u_height"]}']
+    elif position is not None and position < 0:
+        errors["position"] = ["Position should be 0 or greater"]
+    slot = merged.get("slot_no")
+    if slot and not _SLOT.match(slot):
+        errors["slot_no"] = ["Slot number should be a number from range 1-16 with an optional postfix 'A' or 'B' "
+                             "(e.g. '16A')"]
+    elif merged.get("model"):
+        blade = commands.load_values("assetmodels", merged["model"]).get("has_parent")
+        if blade and not slot:
+            errors["slot_no"] = ["Slot number is required when asset is blade"]
+        elif not blade and slot:
+            errors["slot_no"] = ["Slot number cannot be filled when asset is not blade"]
+    if errors:
+        raise ValidationFailed(errors)
+    return {}
+
+
+def name_or_hostname(commands, res, pk, merged: dict) -> dict:
+    """Clusters need at least one of name and hostname."""
+    if not merged.get("name") and not merged.get("hostname"):
+        message = ["At least one of name or hostname is required"]
+        raise ValidationFailed({"name": message, "hostname": message})
+    return {}
+
+
 HOOKS = {
     "attribute_name_from_name": attribute_name_from_name,
     "custom_field_value": custom_field_value,
+    "rack_position": rack_position,
+    "name_or_hostname": name_or_hostname,
 }
 
 

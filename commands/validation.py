@@ -59,7 +59,7 @@ def default_of(f: Field):
     """The value a field takes when a create does not send it."""
     if f.default == "now":
         return now_iso()
-    if f.kind == "m2m" or f.kind == "tags":
+    if f.kind in ("m2m", "tags", "permissions"):
         return []
     if f.kind == "bool" and f.default is None:
         return False
@@ -270,6 +270,33 @@ def _mac(f, raw, refs):
     return ":".join(digits[i:i + 2] for i in range(0, 12, 2)).upper()
 
 
+def permission_codenames() -> dict[str, str]:
+    """Every model permission: ``app_label.codename`` -> ``codename``."""
+    from .catalog import RESOURCES
+
+    out = {}
+    for res in RESOURCES:
+        for action in ("view", "add", "change", "delete"):
+            codename = f"{action}_{res.model_name}"
+            out[f"{res.app_label}.{codename}"] = codename
+    return out
+
+
+def _permissions(f, raw, refs):
+    if not isinstance(raw, list):
+        raise Invalid(f'Expected a list of items but got type "{type(raw).__name__}".')
+    known = permission_codenames()
+    codenames = set(known.values())
+    out = []
+    for item in raw:
+        codename = known.get(item, item) if isinstance(item, str) else None
+        if codename not in codenames:
+            raise Invalid(f'Object with codename={item} does not exist.')
+        if codename not in out:
+            out.append(codename)
+    return sorted(out)
+
+
 def _password(f, raw, refs):
     if not isinstance(raw, str) or not raw:
         raise Invalid(NOT_BLANK)
@@ -280,4 +307,5 @@ _CONVERTERS = {
     "string": _string, "text": _string, "int": _integer, "bool": _boolean, "date": _date,
     "datetime": _datetime, "decimal": _decimal, "float": _float, "choice": _choice,
     "fk": _fk, "m2m": _m2m, "tags": _tags, "json": _json, "password": _password, "ip": _ip, "mac": _mac,
+    "permissions": _permissions,
 }

@@ -52,7 +52,7 @@ def render_written(res: Resource, pk: int, values: dict, created: str, modified:
     state = {**values, "created": created, "modified": modified}
     out = {}
     for f in res.write_fields:
-        if f.kind in ("fk", "m2m", "json", "tags"):
+        if f.kind in ("fk", "m2m", "json", "tags", "permissions"):
             out[f.name] = copy.deepcopy(values.get(f.name))
         else:
             out[f.name] = _value(res, f, pk, state, None, 0)
@@ -105,7 +105,7 @@ def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None,
         return None if value is None else f.choice_name(value)
     if kind == "const":
         return copy.deepcopy(f.default)
-    if kind == "tags":
+    if kind in ("tags", "permissions"):
         return list(state.get(f.name) or [])
     if kind == "fk":
         return _reference(f, state.get(f.name), states, depth)

@@ -8,6 +8,12 @@ from commands.catalog import CATALOG, Resource
 from commands.catalog.fields import Field
 
 _counter = itertools.count(1)
+#: Values that satisfy cross-field rules (model clean()) whatever else is sent.
+RULES = {
+    "data-center-assets": {"position": 1, "orientation": "front", "slot_no": "1A"},
+    "assetmodels": {"has_parent": True},
+    "clusters": {"name": "cluster"},
+}
 
 
 def sample(f: Field, n: int):
@@ -38,6 +44,8 @@ def sample(f: Field, n: int):
         return {"k": n}
     if kind == "tags":
         return [f"tag-{n}", "common"]
+    if kind == "permissions":
+        return ["view_datacenterasset", "change_rack"]
     raise ValueError(kind)
 
 
@@ -78,7 +86,7 @@ class Builder:
                     body[f.name] = [self.target_id(f.target)]
             else:
                 body[f.name] = sample(f, n)
-        return body
+        return body | RULES.get(res.name, {})
 
     def create(self, res: Resource, full: bool = False) -> dict:
         result = self.api.post(f"/api/{res.name}/", self.body(res, full))

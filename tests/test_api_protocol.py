@@ -146,3 +146,19 @@ def test_missing_slash_redirects_and_unknown_urls_are_404(api):
     assert moved.headers["Location"] == f"{H}/api/manufacturers/?limit=1"
     assert api.post("/api/manufacturers", {"name": "x"}).status_code == 404
     assert api.get("/api/nothing-here/").json == {"detail": "Not found."}
+
+
+def test_groups_and_permissions(api):
+    group = api.post("/api/groups/", {"name": "dc-admins",
+                                      "permissions": ["view_datacenterasset", "data_center.change_rack"]})
+    assert group.status_code == 201, group.text
+    assert group.json["permissions"] == ["change_rack", "view_datacenterasset"]
+    gid = group.json["id"]
+    assert api.get(f"/api/groups/{gid}/").json == {"id": gid, "url": f"{H}/api/groups/{gid}/", "name": "dc-admins",
+                                                   "permissions": ["change_rack", "view_datacenterasset"]}
+    bad = api.patch(f"/api/groups/{gid}/", {"permissions": ["fly_rack"]})
+    assert bad.json == {"permissions": ["Object with codename=fly_rack does not exist."]}
+    user = api.post("/api/users/", {"username": "dave", "password": "pw", "groups": [gid]})
+    assert user.status_code == 201
+    assert "groups" not in api.get(f"/api/users/{user.json['id']}/").json
+    assert [u["username"] for u in api.get("/api/users/", params={"groups": str(gid)}).json["results"]] == ["dave"]

@@ -16,7 +16,7 @@ def inventory(api):
                                               "manufacturer": ids["manufacturer"]})["id"]
     ids["dc"] = api.create("data-centers", {"name": "DC1", "type": "dc"})["id"]
     ids["room"] = api.create("server-rooms", {"name": "Room 1", "data_center": ids["dc"]})["id"]
-    ids["rack"] = api.create("racks", {"name": "Rack A", "server_room": ids["room"]})["id"]
+    ids["rack"] = api.create("racks", {"name": "Rack A", "server_room": ids["room"], "require_position": False})["id"]
     ids["prod"] = api.create("environments", {"name": "prod"})["id"]
     ids["test"] = api.create("environments", {"name": "test"})["id"]
     service = api.create("services", {"name": "web", "uid": "sc-1", "environments": ["prod", ids["test"]],
@@ -296,3 +296,27 @@ def test_custom_fields(api, inventory):
     assert api.delete(f"/api/custom-fields/{size}/").status_code == 409
     assert api.delete(f"/api/data-center-assets/{pk}/").status_code == 204
     assert api.delete(f"/api/custom-fields/{size}/").status_code == 204
+
+
+def test_rack_position_rules(api, inventory):
+    rack = api.create("racks", {"name": "Rack B", "server_room": inventory["room"], "max_u_height": 42})["id"]
+    body = {"model": inventory["model"], "rack": rack, "sn": "P-1"}
+    assert api.post("/api/data-center-assets/", body).json == {"position": ["Position is required for this rack"]}
+    assert api.post("/api/data-center-assets/", {**body, "position": 43}).json == {
+        "position": ['Position is higher than "max u height" = 42']}
+    assert api.post("/api/data-center-assets/", {**body, "position": 0}).json == {
+        "orientation": ["Valid orientations for picked position are: left, right"]}
+    assert api.post("/api/data-center-assets/", {**body, "position": 3, "slot_no": "1A"}).json == {
+        "slot_no": ["Slot number cannot be filled when asset is not blade"]}
+    ok = api.post("/api/data-center-assets/", {**body, "position": 0, "orientation": "left"})
+    assert ok.status_code == 201
+    moved = api.patch(f"/api/data-center-assets/{ok.json['id']}/", {"position": 5})
+    assert moved.json == {"orientation": ["Valid orientations for picked position are: front, back, middle"]}
+
+
+def test_cluster_needs_name_or_hostname(api):
+    kind = api.create("cluster-types", {"name": "k8s"})["id"]
+    missing = api.post("/api/clusters/", {"type": kind})
+    message = ["At least one of name or hostname is required"]
+    assert missing.json == {"name": message, "hostname": message}
+    assert api.post("/api/clusters/", {"type": kind, "hostname": "c1.local"}).status_code == 201

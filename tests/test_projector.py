@@ -29,7 +29,7 @@ def _seed(rt):
     model = create(CATALOG["assetmodels"], {"name": "R1", "type": 2, "manufacturer": m}, None).pk
     dc = create(CATALOG["data-centers"], {"name": "DC"}, None).pk
     room = create(CATALOG["server-rooms"], {"name": "SR", "data_center": dc}, None).pk
-    rack = create(CATALOG["racks"], {"name": "R", "server_room": room}, None).pk
+    rack = create(CATALOG["racks"], {"name": "R", "server_room": room, "require_position": False}, None).pk
     for n in range(3):
         create(CATALOG["data-center-assets"], {"hostname": f"h{n}", "model": model, "rack": rack,
                                               "tags": ["t"]}, None)

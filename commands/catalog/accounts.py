@@ -38,6 +38,7 @@ USERS = Resource(
         string('segment', 256),
         fk('team', 'teams', ('id', 'url', 'ui_url', 'name'), null=True, on_delete='cascade'),
         password(),
+        m2m('groups', 'groups', in_read=False),
         m2m('regions', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled')),
     ),
 )

@@ -1,6 +1,6 @@
 """Catalogue declarations: Ralph's `auth` app."""
 
-from .fields import ID, URL, string
+from .fields import ID, URL, permissions, string
 from .resource import Resource
 
 GROUPS = Resource(
@@ -11,6 +11,7 @@ GROUPS = Resource(
         ID,
         URL,
         string('name', 80, required=True, blank=False, unique=True),
+        permissions(),
     ),
 )
 

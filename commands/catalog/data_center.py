@@ -15,6 +15,7 @@ DATA_CENTER_ASSETS = Resource(
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'service_env__environment__name', 'firmware_version', 'bios_version', 'barcode', 'sn', 'hostname', 'invoice_no', 'order_no', 'ethernet_set__ipaddress__address', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'invoice_date', 'status', 'model__name', 'model__category', 'depreciation_end_date', 'force_depreciation', 'remarks', 'budget_info', 'rack', 'rack__server_room', 'rack__server_room__data_center', 'position', 'property_of', 'fibrechannelcard_set__wwn', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
     extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
+    hooks=('rack_position',),
     fields=(
         ID,
         URL,
@@ -120,6 +121,7 @@ CLUSTERS = Resource(
     filter_fields=('name', 'hostname', 'ethernet_set__ipaddress__hostname', 'type', 'service_env', 'configuration_path', 'status'),
     extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
     str_format='{name,hostname} ({type|None})',
+    hooks=('name_or_hostname',),
     fields=(
         ID,
         URL,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 #: Kinds whose value is stored in the record (and so in events and read columns).
 STORED_KINDS = frozenset(
     {"string", "text", "int", "bool", "date", "datetime", "decimal", "float",
-     "choice", "ip", "mac", "json", "fk", "m2m", "tags", "password"}
+     "choice", "ip", "mac", "json", "fk", "m2m", "tags", "password", "permissions"}
 )
 #: Scalar kinds: one read column each, compared directly by exact filters.
 SCALAR_KINDS = frozenset(
@@ -167,6 +167,11 @@ def value(name, source):
 def tags(name="tags", **kw):
     """The tag set of a record, read and written as a list of names."""
     return field(name, "tags", **kw)
+
+
+def permissions(name="permissions"):
+    """Django permissions of a group, read and written as codenames."""
+    return field(name, "permissions", help_text="Codenames such as view_datacenterasset.")
 
 
 def password(name="password"):
