@@ -292,7 +292,7 @@ def test_custom_fields(api, inventory):
     doc = api.get(f"/api/data-center-assets/{pk}/").json
     assert doc["custom_fields"] == {"engine_version": "1.13", "size": "M"}
     assert api.get(f"/api/racks/{inventory['rack']}/customfields/").status_code == 404
-    assert api.get(f"/api/data-center-assets/99999/customfields/").status_code == 404
+    assert api.get("/api/data-center-assets/99999/customfields/").status_code == 404
     assert api.delete(f"/api/custom-fields/{size}/").status_code == 409
     assert api.delete(f"/api/data-center-assets/{pk}/").status_code == 204
     assert api.delete(f"/api/custom-fields/{size}/").status_code == 204

@@ -3,7 +3,6 @@
 from .fields import (
     CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
     boolean, choice, decimal, derived, fk, floating, integer, m2m, mac, reverse, string, tags, text,
-    value,
 )
 from .resource import Resource
 from .shapes import named

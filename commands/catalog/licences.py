@@ -2,7 +2,7 @@
 
 from .fields import (
     CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
-    choice, date, decimal, fk, integer, reverse, string, tags, text, value,
+    choice, date, decimal, fk, integer, reverse, string, tags, text,
 )
 from .resource import Resource
 from .shapes import named

@@ -2,7 +2,7 @@
 
 from .fields import (
     CREATED, ID, MODIFIED, UI_URL, URL, boolean, choice, datetime, decimal, fk, integer, ip, m2m,
-    string, text, value,
+    string, text,
 )
 from .resource import Resource
 from .shapes import named
