@@ -11,7 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import RecordConflictError
 
 from .catalog import CATALOG, Resource, family_members, in_catalog
-from .hooks import run_hooks
+from .hooks import run_delete_hooks, run_hooks
 from .ids import IdAllocator
 from .store import Claim, RalphStore, Record, claim_id, record_id
 from .validation import ValidationFailed, clean, naive_iso
@@ -194,7 +194,7 @@ class Commands:
     def _create(self, res: Resource, body: dict, actor, fixed: dict | None = None) -> Written:
         values = clean(res, body, self, current=None, partial=False) | (fixed or {})
         pk = self.ids.allocate(res.family)[0]
-        values |= run_hooks(self, res, pk, values)
+        values |= run_hooks(self, res, pk, values, None)
         batch = _Batch()
         self._claims(res, pk, {}, values, batch)
         record = Record(res.name, pk, values, actor)
@@ -206,7 +206,7 @@ class Commands:
     def _update(self, res: Resource, pk: int, body: dict, actor, partial: bool) -> Written:
         record = self.load(res, pk)
         values = clean(res, body, self, current=record.values, partial=partial)
-        values |= run_hooks(self, res, pk, {**record.values, **values})
+        values |= run_hooks(self, res, pk, {**record.values, **values}, record.values)
         changes = {k: [record.values.get(k), v] for k, v in values.items() if record.values.get(k) != v}
         if res.tree and "parent" in changes:
             self._check_tree_move(res, pk, changes["parent"][1])
@@ -239,6 +239,7 @@ class Commands:
     def _plan_delete(self, res: Resource, record: Record, actor, batch: _Batch, seen: set) -> None:
         """Add the Deleted event, cascades and M2M clean-ups of one record."""
         seen.add((res.name, record.pk))
+        run_delete_hooks(self, res, record.pk, record.values)
         protected: dict[str, list[int]] = {}
         for ref in self.referrers(res, record.pk):
             if (ref.resource, ref.pk) in seen:

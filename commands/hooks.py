@@ -1,13 +1,15 @@
 """Named write rules that a declaration cannot express as field data.
 
-A hook gets the command handler, the resource, the record id and the record's
-values after the write (``merged``), and returns values to store as well
-(computed fields) or raises :class:`ValidationFailed`.
+A hook gets the command handler, the resource, the record id, the record's
+values after the write (``merged``) and before it (``current``, None on
+create), and returns values to store as well (computed fields) or raises
+:class:`ValidationFailed`. Delete hooks get the values being deleted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 import unicodedata
 from urllib.parse import urlparse
@@ -15,14 +17,14 @@ from urllib.parse import urlparse
 from .validation import ValidationFailed
 
 
-def attribute_name_from_name(commands, res, pk, merged: dict) -> dict:
+def attribute_name_from_name(commands, res, pk, merged: dict, current: dict | None) -> dict:
     """Custom fields: ``attribute_name = slugify(name).replace("-", "_")``."""
     text = unicodedata.normalize("NFKD", merged.get("name") or "").encode("ascii", "ignore").decode()
     text = re.sub(r"[^\w\s-]", "", text.lower()).strip()
     return {"attribute_name": re.sub(r"[-\s]+", "-", text).replace("-", "_")}
 
 
-def custom_field_value(commands, res, pk, merged: dict) -> dict:
+def custom_field_value(commands, res, pk, merged: dict, current: dict | None) -> dict:
     """A value must suit its custom field's type (Django form field rules)."""
     definition = commands.load_values("custom-fields", merged["custom_field"])
     value = merged.get("value") or ""
@@ -52,7 +54,7 @@ _SLOT = re.compile(r"^([1-9][A,B]?|1[0-6][A,B]?)$")
 DEPTH_ORIENTATIONS, WIDTH_ORIENTATIONS = (1, 2, 3), (101, 102)
 
 
-def rack_position(commands, res, pk, merged: dict) -> dict:
+def rack_position(commands, res, pk, merged: dict, current: dict | None) -> dict:
     """Data-center assets: Ralph's orientation, position and slot rules."""
     errors: dict[str, list[str]] = {}
     position, orientation = merged.get("position"), merged.get("orientation")
@@ -83,7 +85,7 @@ def rack_position(commands, res, pk, merged: dict) -> dict:
     return {}
 
 
-def name_or_hostname(commands, res, pk, merged: dict) -> dict:
+def name_or_hostname(commands, res, pk, merged: dict, current: dict | None) -> dict:
     """Clusters need at least one of name and hostname."""
     if not merged.get("name") and not merged.get("hostname"):
         message = ["At least one of name or hostname is required"]
@@ -91,17 +93,69 @@ def name_or_hostname(commands, res, pk, merged: dict) -> dict:
     return {}
 
 
+def network_address(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """Networks: the range of the address (``min_ip``/``max_ip`` as integers)."""
+    try:
+        network = ipaddress.ip_network(merged.get("address") or "", strict=False)
+    except ValueError as ex:
+        raise ValidationFailed({"address": [str(ex) or "Enter a valid network address."]}) from None
+    return {"min_ip": str(int(network.network_address)), "max_ip": str(int(network.broadcast_address))}
+
+
+def ip_number(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """IP addresses: the integer form of the address and whether it is public."""
+    address = ipaddress.ip_address(merged["address"])
+    return {"number": str(int(address)), "is_public": not address.is_private}
+
+
+def dhcp_rules(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """IP addresses exposed in DHCP need a hostname and a MAC, and are locked."""
+    errors: dict[str, list[str]] = {}
+    if merged.get("dhcp_expose"):
+        ethernet = commands.load_values("ethernets", merged["ethernet"]) if merged.get("ethernet") else {}
+        if not ethernet.get("mac"):
+            errors["dhcp_expose"] = ["Cannot expose in DHCP without MAC address"]
+        if not merged.get("hostname"):
+            errors["hostname"] = ["Cannot expose in DHCP without hostname"]
+    if current and current.get("dhcp_expose"):
+        if not merged.get("dhcp_expose"):
+            errors["dhcp_expose"] = ["Cannot remove entry from DHCP. Use transition to do this."]
+        for name in ("hostname", "address", "ethernet"):
+            if merged.get(name) != current.get(name):
+                errors.setdefault("__all__", [f"Cannot change {name} when exposing in DHCP"])
+                break
+    if errors:
+        raise ValidationFailed(errors)
+    return {}
+
+
+def not_exposed_in_dhcp(commands, res, pk, values: dict) -> None:
+    """An IP address exposed in DHCP cannot be deleted (400 with a list body)."""
+    if values.get("dhcp_expose"):
+        raise ValidationFailed(["Could not delete IPAddress when it is exposed in DHCP"])
+
+
 HOOKS = {
     "attribute_name_from_name": attribute_name_from_name,
     "custom_field_value": custom_field_value,
     "rack_position": rack_position,
     "name_or_hostname": name_or_hostname,
+    "network_address": network_address,
+    "ip_number": ip_number,
+    "dhcp_rules": dhcp_rules,
+    "not_exposed_in_dhcp": not_exposed_in_dhcp,
 }
 
 
-def run_hooks(commands, res, pk, merged: dict) -> dict:
-    """Apply the resource's hooks; returns the computed values."""
+def run_hooks(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """Apply the resource's write hooks; returns the computed values."""
     computed: dict = {}
     for name in res.hooks:
-        computed |= HOOKS[name](commands, res, pk, {**merged, **computed})
+        computed |= HOOKS[name](commands, res, pk, {**merged, **computed}, current)
     return computed
+
+
+def run_delete_hooks(commands, res, pk, values: dict) -> None:
+    """Apply the resource's delete hooks (they raise to refuse)."""
+    for name in res.delete_hooks:
+        HOOKS[name](commands, res, pk, values)

@@ -23,6 +23,7 @@ from commands.validation import naive_iso
 
 from .render import render
 from .tables import ReadSchema, column_fields
+from .networks import PROJECTION_HOOKS
 from .trees import inherited, number_tree
 
 BATCH = 500
@@ -212,6 +213,9 @@ class Projector:
                     self._write(conn, res, pk, old, state, dirty)
                     loader.remember(res.name, pk, state)
         for res in RESOURCES:
+            for hook in res.projection_hooks:
+                PROJECTION_HOOKS[hook](self, conn, loader, dirty)
+        for res in RESOURCES:
             if res.tree and dirty.get(res.name):
                 self._renumber(conn, loader, res, dirty)
         self._expand(conn, loader, dirty)
@@ -221,15 +225,30 @@ class Projector:
         """Refresh the nested-set numbers of a tree resource after a change."""
         t = self.schema.table(res)
         nodes = {row.id: _decode(row.state) for row in conn.execute(select(t.c.id, t.c.state))}
-        for pk, numbers in number_tree(nodes).items():
+        for pk, numbers in number_tree(nodes, order=res.tree_order).items():
             for name, source in res.inherit:
                 numbers[name] = inherited(nodes, pk, source)
-            state = nodes[pk]
-            if any(state.get(k) != v for k, v in numbers.items()):
-                state.update(numbers)
-                conn.execute(update(t).where(t.c.id == pk).values(state=_encode(state), **numbers))
-                loader.forget(res.name, pk)
-                dirty[res.name].add(pk)
+            if any(nodes[pk].get(k) != v for k, v in numbers.items()):
+                self.patch(conn, loader, res, pk, numbers, dirty)
+
+    def patch(self, conn: Connection, loader: Loader, res: Resource, pk: int, values: dict, dirty) -> None:
+        """Set values the read side computes (tree numbers, containment) on one row."""
+        state = {**loader.state(res.name, pk)[1], **values}
+        row = _row(res, pk, state)
+        t = self.schema.table(res)
+        conn.execute(update(t).where(t.c.id == bindparam("b_pk")),
+                     {"b_pk": pk, "state": row["state"], **{k: row[k] for k in values if k in t.c}})
+        loader.remember(res.name, pk, state)
+        dirty[res.name].add(pk)
+
+    def schema_resource(self, name: str) -> Resource:
+        """The catalogued resource ``name`` (for projection hooks)."""
+        return CATALOG[name]
+
+    @staticmethod
+    def decode(raw: bytes) -> dict:
+        """Stored values of a row."""
+        return _decode(raw)
 
     def _write(self, conn: Connection, res: Resource, pk: int, old: dict | None, state: dict, dirty) -> None:
         """Store a record's new values (row, links, tags); its doc is rendered later."""

@@ -20,7 +20,7 @@ def number_tree(nodes: dict[int, dict], parent: str = "parent", order: str = "na
         children[up if up in nodes else None].append(pk)
 
     def key(pk: int):
-        return (str(nodes[pk].get(order) or ""), pk)
+        return (str(nodes[pk].get(order) or ""), pk) if order != "id" else ("", pk)
 
     numbers: dict[int, dict] = {}
     for tree_id, root in enumerate(sorted(children[None], key=key), start=1):

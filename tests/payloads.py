@@ -10,9 +10,11 @@ from commands.catalog.fields import Field
 _counter = itertools.count(1)
 #: Values that satisfy cross-field rules (model clean()) whatever else is sent.
 RULES = {
-    "data-center-assets": {"position": 1, "orientation": "front", "slot_no": "1A"},
-    "assetmodels": {"has_parent": True},
-    "clusters": {"name": "cluster"},
+    "data-center-assets": lambda n: {"position": 1, "orientation": "front", "slot_no": "1A"},
+    "assetmodels": lambda n: {"has_parent": True},
+    "clusters": lambda n: {"name": "cluster"},
+    "networks": lambda n: {"address": f"10.{n // 256 % 256}.{n % 256}.0/24"},
+    "ipaddresses": lambda n: {"dhcp_expose": False},
 }
 
 
@@ -86,7 +88,7 @@ class Builder:
                     body[f.name] = [self.target_id(f.target)]
             else:
                 body[f.name] = sample(f, n)
-        return body | RULES.get(res.name, {})
+        return body | (RULES[res.name](n) if res.name in RULES else {})
 
     def create(self, res: Resource, full: bool = False) -> dict:
         result = self.api.post(f"/api/{res.name}/", self.body(res, full))

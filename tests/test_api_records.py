@@ -140,7 +140,7 @@ def test_uniqueness_is_enforced_at_append(api, inventory):
     dup = api.post("/api/data-center-assets/", {"model": inventory["model"], "rack": inventory["rack"],
                                                 "sn": "SN-1"})
     assert dup.status_code == 400
-    assert dup.json == {"sn": ["data center asset with this sn already exists."]}
+    assert dup.json == {"sn": ["data center asset with this SN already exists."]}
     same_name = api.post("/api/manufacturers/", {"name": "Dell"})
     assert same_name.json == {"name": ["manufacturer with this name already exists."]}
     # a released value can be taken again
@@ -320,3 +320,45 @@ def test_cluster_needs_name_or_hostname(api):
     message = ["At least one of name or hostname is required"]
     assert missing.json == {"name": message, "hostname": message}
     assert api.post("/api/clusters/", {"type": kind, "hostname": "c1.local"}).status_code == 201
+
+
+def test_networks_and_addresses(api):
+    wide = api.create("networks", {"name": "wide", "address": "10.0.0.0/16"})
+    assert (wide["min_ip"], wide["max_ip"]) == ("167772160", "167837695")
+    narrow = api.create("networks", {"name": "narrow", "address": "10.0.1.0/24"})["id"]
+    ip = api.create("ipaddresses", {"address": "10.0.1.5", "hostname": "h1"})["id"]
+    public = api.create("ipaddresses", {"address": "8.8.8.8"})["id"]
+    doc = api.get(f"/api/ipaddresses/{ip}/").json
+    assert doc["network"]["id"] == narrow and doc["network"]["name"] == "narrow"
+    assert doc["is_public"] is False and api.get(f"/api/ipaddresses/{public}/").json["is_public"] is True
+    assert api.get(f"/api/ipaddresses/{public}/").json["network"] is None
+    assert api.get(f"/api/networks/{narrow}/").json["parent"]["id"] == wide["id"]
+    bad = api.post("/api/networks/", {"name": "bad", "address": "10.0.0.0/33"})
+    assert bad.status_code == 400 and list(bad.json) == ["address"]
+    same_range = api.post("/api/networks/", {"name": "again", "address": "10.0.1.7/24"})
+    assert same_range.json == {"non_field_errors": ["Network with this Min ip and Max ip already exists."]}
+    top = api.create("networks", {"name": "top", "address": "10.0.0.0/8"})["id"]
+    assert api.get(f"/api/networks/{wide['id']}/").json["parent"]["id"] == top
+    assert [n["name"] for n in api.get("/api/networks/").json["results"]] == ["top", "wide", "narrow"]
+    assert api.delete(f"/api/networks/{narrow}/").status_code == 204
+    assert api.get(f"/api/ipaddresses/{ip}/").json["network"]["id"] == wide["id"]
+    assert api.get("/api/ipaddresses/", params={"network": str(wide["id"])}).json["count"] == 1
+    dup = api.post("/api/ipaddresses/", {"address": "10.0.1.5"})
+    assert dup.json == {"address": ["IP address with this IP address already exists."]}
+
+
+def test_dhcp_exposure_rules(api, inventory):
+    pk = _asset(api, inventory)["id"]
+    eth = api.create("ethernets", {"base_object": pk, "mac": "aa:bb:cc:dd:ee:ff"})["id"]
+    missing = api.post("/api/ipaddresses/", {"address": "10.1.0.1", "dhcp_expose": True})
+    assert missing.json == {"dhcp_expose": ["Cannot expose in DHCP without MAC address"],
+                            "hostname": ["Cannot expose in DHCP without hostname"]}
+    ip = api.create("ipaddresses", {"address": "10.1.0.1", "hostname": "a", "ethernet": eth, "dhcp_expose": True})
+    assert api.patch(f"/api/ipaddresses/{ip['id']}/", {"hostname": "b"}).json == {
+        "__all__": ["Cannot change hostname when exposing in DHCP"]}
+    assert api.patch(f"/api/ipaddresses/{ip['id']}/", {"dhcp_expose": False}).json == {
+        "dhcp_expose": ["Cannot remove entry from DHCP. Use transition to do this."]}
+    refused = api.delete(f"/api/ipaddresses/{ip['id']}/")
+    assert refused.status_code == 400
+    assert refused.json == ["Could not delete IPAddress when it is exposed in DHCP"]
+    assert api.get(f"/api/ethernets/{eth}/").json["ipaddress"]["address"] == "10.1.0.1"

@@ -33,7 +33,6 @@ FILTER_FIELD_EXCEPTIONS = {
     ("data-center-assets", "fibrechannelcard_set"),
     ("domains", "domaincontract"),
     ("sim-card", "property_of"),
-    ("users", "groups"),
     ("virtual-servers", "ethernet_set"),
 }
 
@@ -103,7 +102,7 @@ KNOWN_KINDS = STORED_KINDS | {"id", "url", "ui_url", "str", "object_type", "crea
 COLUMN_KINDS = SCALAR_KINDS | {"id", "fk", "created", "modified"}
 #: Record timestamps: a column of every read table, declared as a field or not.
 RECORD_TIMESTAMPS = {"created", "modified"}
-PLACEHOLDER = re.compile(r"\{([a-z_]+(?:__[a-z_]+)*)(?:\|([^}]*))?\}")
+PLACEHOLDER = re.compile(r"\{([a-z_,]+(?:__[a-z_]+)*)(?:\|([^}]*))?\}")
 
 
 def ids(resources):
@@ -387,13 +386,14 @@ def test_unique_together_names_stored_fields(res):
 @pytest.mark.parametrize("res", RESOURCES, ids=ids(RESOURCES))
 def test_str_format_placeholders_resolve(res):
     for match in PLACEHOLDER.finditer(res.str_format):
-        *hops, last = match.group(1).split("__")
-        here = res
-        for hop in hops:
-            step = here.get(hop)
-            assert step is not None and step.kind == "fk", match.group(0)
-            here = CATALOG[step.target]
-        assert here.get(last) is not None, match.group(0)
+        for path in match.group(1).split(","):
+            *hops, last = path.split("__")
+            here = res
+            for hop in hops:
+                step = here.get(hop)
+                assert step is not None and step.kind == "fk", match.group(0)
+                here = CATALOG[step.target]
+            assert here.get(last) is not None, match.group(0)
 
 
 # --- read tables -----------------------------------------------------------------------------

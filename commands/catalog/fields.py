@@ -54,6 +54,7 @@ class Field:
     in_read: bool = True
     on_delete: str = "protect"
     through: str | None = None
+    verbose_name: str = ""
 
     @property
     def stored(self) -> bool:
@@ -68,7 +69,7 @@ class Field:
     @property
     def verbose(self) -> str:
         """Ralph's verbose name of the field (used in messages)."""
-        return self.label.lower() if self.label else self.name.replace("_", " ")
+        return self.verbose_name or self.name.replace("_", " ")
 
     def choice_name(self, value):
         """Text name of a stored choice value (the raw value when unknown)."""

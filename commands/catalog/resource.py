@@ -31,6 +31,9 @@ class Resource:
     rules of :mod:`commands.hooks`. ``internal`` resources have no route
     of their own; ``url_format`` builds their URL from stored values.
     ``unique_error`` = (key, message) reported when ``unique_together`` fails.
+    ``tree_order`` orders siblings ("name", or "id" for insertion order);
+    ``projection_hooks`` name read-side computations of
+    :mod:`projections.networks` (values derived from other records).
     """
 
     name: str
@@ -48,8 +51,11 @@ class Resource:
     polymorphic: bool = False
     write_url: bool = False
     tree: bool = False
+    tree_order: str = "name"
+    projection_hooks: tuple[str, ...] = ()
     inherit: tuple[tuple[str, str], ...] = ()
     hooks: tuple[str, ...] = ()
+    delete_hooks: tuple[str, ...] = ()
     unique_error: tuple[str, str] | None = None
     internal: bool = False
     url_format: str = ""

@@ -30,7 +30,7 @@ ASSET_FIELDS = (
     string('price_currency', 3, read_only=True, default='XXX'),
     decimal('price', 15, 2, null=True),
     string('hostname', 255, null=True),
-    string('sn', 200, null=True, unique=True),
+    string('sn', 200, null=True, unique=True, verbose_name='SN'),
     string('barcode', 200, null=True, unique=True),
     string('niw', 200, null=True),
     boolean('required_support', default=False),
