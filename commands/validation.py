@@ -85,15 +85,15 @@ def clean(res: Resource, body: dict, refs: References, *, current: dict | None, 
             if f.required and not partial:
                 errors[f.name] = [REQUIRED]
             elif current is None:
-                values[f.name] = default_of(f)
+                values[f.key] = default_of(f)
             continue
         try:
-            values[f.name] = convert(f, body[f.name], refs)
+            values[f.key] = convert(f, body[f.name], refs)
         except Invalid as ex:
             errors[f.name] = [str(ex)]
     if current is None:
         for f in res.stored_fields:
-            if f.read_only:
+            if f.read_only and f.name not in values:
                 values[f.name] = default_of(f)
     if errors:
         raise ValidationFailed(errors)

@@ -56,6 +56,8 @@ def _reverse_edges() -> dict[str, list[tuple[Resource, str, bool]]]:
         for f in parent.fields:
             if f.kind == "reverse" and f.target in CATALOG:
                 edges[f.target].append((parent, f.via, False))
+            for child, via in f.deps:
+                edges[child].append((parent, via, False))
     return edges
 
 

@@ -53,7 +53,7 @@ def render_written(res: Resource, pk: int, values: dict, created: str, modified:
     out = {}
     for f in res.write_fields:
         if f.kind in ("fk", "m2m", "json", "tags", "permissions"):
-            out[f.name] = copy.deepcopy(values.get(f.name))
+            out[f.name] = copy.deepcopy(values.get(f.key))
         else:
             out[f.name] = _value(res, f, pk, state, None, 0)
     return out
@@ -103,12 +103,10 @@ def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None,
     if kind == "choice":
         value = state.get(f.name)
         return None if value is None else f.choice_name(value)
-    if kind == "const":
-        return copy.deepcopy(f.default)
     if kind in ("tags", "permissions"):
         return list(state.get(f.name) or [])
     if kind == "fk":
-        return _reference(f, state.get(f.name), states, depth)
+        return _reference(f, state.get(f.key), states, depth)
     if kind == "m2m":
         items = (_reference(f, i, states, depth) for i in state.get(f.name) or [])
         return [item for item in items if item is not None]
@@ -118,6 +116,10 @@ def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None,
         return _reverse(f, pk, states, depth)
     if kind == "value":
         return follow(res, state, f.source, states)
+    if kind == "computed":
+        from .computed import COMPUTED
+
+        return COMPUTED[f.source](res, pk, state, states) if states is not None else None
     if kind == "custom_fields":
         return custom_field_values(res, pk, states, only_configuration=f.source == "configuration")
     value = state.get(f.name)

@@ -362,3 +362,24 @@ def test_dhcp_exposure_rules(api, inventory):
     assert refused.status_code == 400
     assert refused.json == ["Could not delete IPAddress when it is exposed in DHCP"]
     assert api.get(f"/api/ethernets/{eth}/").json["ipaddress"]["address"] == "10.1.0.1"
+
+
+def test_computed_host_fields(api, inventory):
+    host = _asset(api, inventory)["id"]
+    child = _asset(api, inventory, sn="SN-2", barcode="BC-2", hostname="blade1", parent=host)["id"]
+    vtype = api.create("virtual-server-types", {"name": "kvm"})["id"]
+    vm = api.create("virtual-servers", {"hostname": "vm1", "type": vtype, "hypervisor": host,
+                                        "service_env": inventory["se_prod"]})["id"]
+    eth = api.create("ethernets", {"base_object": host, "mac": "02:00:00:00:00:01"})["id"]
+    api.create("ipaddresses", {"address": "10.9.0.1", "ethernet": eth})
+    doc = api.get(f"/api/data-center-assets/{host}/").json
+    assert doc["ipaddresses"] == ["10.9.0.1"]
+    assert doc["related_hosts"] == {
+        "virtual_servers": [{"hostname": "vm1", "url": f"{H}/api/virtual-servers/{vm}/"}],
+        "physical_servers": [{"hostname": "blade1", "url": f"{H}/api/data-center-assets/{child}/"}],
+        "cloud_hosts": []}
+    assert [e["mac"] for e in doc["ethernet"]] == ["02:00:00:00:00:01"]
+    api.patch(f"/api/virtual-servers/{vm}/", {"hostname": "vm2"})
+    assert api.get(f"/api/data-center-assets/{host}/").json["related_hosts"]["virtual_servers"][0]["hostname"] == "vm2"
+    api.patch(f"/api/environments/{inventory['prod']}/", {"name": "production"})
+    assert api.get(f"/api/virtual-servers/{vm}/").json["service_env"]["environment"] == "production"

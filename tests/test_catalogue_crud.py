@@ -99,3 +99,20 @@ def test_read_only_resources_list(api, res):
 
 def test_root_lists_every_catalogued_resource(api):
     assert sorted(api.get("/api/").json) == sorted(r.name for r in ROUTED)
+
+
+def test_every_implied_route_is_served(rt):
+    """List and detail routes for each prefix and alias; custom-field routes where records carry them."""
+    from falcon import inspect
+
+    from api.app import create_app
+
+    served = {route.path for route in inspect.inspect_app(create_app(rt)).routes}
+    expected = {"/api/", "/api-token-auth/"}
+    for res in ROUTED:
+        for prefix in (res.name, *res.aliases):
+            expected |= {f"/api/{prefix}/", f"/api/{prefix}/{{pk:int}}/"}
+            if res.has_custom_fields and not res.polymorphic:
+                expected |= {f"/api/{prefix}/{{pk:int}}/customfields/",
+                             f"/api/{prefix}/{{pk:int}}/customfields/{{item:int}}/"}
+    assert served == expected

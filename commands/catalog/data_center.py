@@ -2,8 +2,8 @@
 
 from .choices import COUNTRIES
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES, boolean,
-    choice, const, date, derived, fk, floating, integer, m2m, reverse, string, text, value,
+    computed, CREATED, ID, MODIFIED, OBJECT_TYPE, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES, boolean,
+    choice, date, derived, fk, floating, integer, m2m, reverse, string, text, value,
 )
 from .resource import Resource
 from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, named
@@ -22,7 +22,7 @@ DATA_CENTER_ASSETS = Resource(
         derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
-        const('ipaddresses', []),
+        computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
         reverse('disk', 'disks', 'base_object', ('id', 'url', 'size', 'serial_number', 'slot', 'firmware_version', 'ui_url')),
         reverse('memory', 'memory', 'base_object', ('id', 'url', 'size', 'speed', 'ui_url')),
         reverse('processors', 'processors', 'base_object', ('id', 'url', 'speed', 'cores', 'logical_cores', 'ui_url')),
@@ -33,7 +33,8 @@ DATA_CENTER_ASSETS = Resource(
         fk('rack', 'racks', ('id', 'url', 'ui_url', 'name', 'description', 'orientation', 'max_u_height', 'visualization_col', 'visualization_row', 'require_position', 'reverse_ordering', 'server_room'), required=True),
         reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
         reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
-        const('related_hosts', {'virtual_servers': [], 'physical_servers': [], 'cloud_hosts': []}),
+        computed('related_hosts', 'related_hosts', [('virtual-servers', 'parent'), ('data-center-assets', 'parent'),
+                                                    ('cloud-hosts', 'hypervisor')]),
         CREATED,
         MODIFIED,
         text('remarks'),
@@ -128,13 +129,13 @@ CLUSTERS = Resource(
         derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
-        const('ipaddresses', []),
+        computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
         OBJECT_TYPE,
         CUSTOM_FIELDS,
         CONFIGURATION_VARIABLES,
         *BASE_OBJECT_HEAD,
         reverse('base_objects', 'base-object-clusters', 'base_object', ('id', 'url', 'base_object', 'is_master')),
-        const('masters', []),
+        computed('masters', 'cluster_masters', [('base-object-clusters', 'cluster')]),
         CREATED,
         MODIFIED,
         text('remarks'),

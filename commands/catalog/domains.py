@@ -2,7 +2,7 @@
 
 from .fields import (
     CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
-    choice, fk, m2m, reverse, string, tags, text,
+    choice, date, decimal, fk, m2m, reverse, string, tags, text,
 )
 from .resource import Resource
 from .shapes import named
@@ -57,7 +57,27 @@ DOMAIN_PROVIDER_ADDITIONAL_SERVICES = named(
     filter_fields=(),
 )
 
+#: No endpoint in Ralph (admin only); served as documented (API.md §14).
+DOMAIN_CONTRACTS = Resource(
+    name='domain-contracts',
+    model='domains.DomainContract',
+    str_format='{domain} - {expiration_date|None}',
+    filter_fields=('domain', 'expiration_date'),
+    fields=(
+        ID,
+        URL,
+        UI_URL,
+        fk('domain', 'domains', required=True, on_delete='cascade'),
+        date('expiration_date', null=True),
+        decimal('price', 15, 2, null=True),
+        string('price_currency', 3, read_only=True, default='XXX'),
+        CREATED,
+        MODIFIED,
+    ),
+)
+
 RESOURCES = (
+    DOMAIN_CONTRACTS,
     DOMAINS,
     DOMAIN_CATEGORY,
     DNS_PROVIDER,

@@ -25,10 +25,10 @@ class Field:
     (a nested value reached through a dotted ``source`` path),
     ``reverse`` (records of ``target`` whose ``via`` field points here),
     ``value`` (a scalar reached through a dotted ``source`` path),
-    ``const`` (a fixed ``default``; values owned by resources that are
-    not in the catalogue yet), ``custom_fields`` (the record's custom
+    ``custom_fields`` (the record's custom
     field values by attribute name; ``source="configuration"`` keeps only
-    those used as configuration variables).
+    those used as configuration variables), ``computed`` (a function of
+    :mod:`projections.computed` named by ``source``).
     """
 
     name: str
@@ -55,16 +55,22 @@ class Field:
     on_delete: str = "protect"
     through: str | None = None
     verbose_name: str = ""
+    deps: tuple[tuple[str, str], ...] = ()
 
     @property
     def stored(self) -> bool:
-        """True when the value lives in the record itself."""
-        return self.kind in STORED_KINDS
+        """True when the value lives in the record under this field's name."""
+        return self.kind in STORED_KINDS and self.key == self.name
+
+    @property
+    def key(self) -> str:
+        """Where the value is stored (an fk with ``source`` writes another field)."""
+        return self.source if self.kind == "fk" and self.source else self.name
 
     @property
     def writable(self) -> bool:
         """True when clients may send this field."""
-        return self.stored and not self.read_only
+        return self.kind in STORED_KINDS and not self.read_only
 
     @property
     def verbose(self) -> str:
@@ -192,9 +198,13 @@ def reverse(name, target, via, nested, many=True):
                  many=many, read_only=True)
 
 
-def const(name, value):
-    """A read-only value owned by a resource that is not catalogued yet."""
-    return field(name, "const", default=value, read_only=True)
+def computed(name, function, deps):
+    """A read-only value computed by ``projections.computed.<function>``.
+
+    ``deps`` lists (resource, field) pairs: a change to a record of that
+    resource re-renders the record its ``field`` points at.
+    """
+    return field(name, "computed", source=function, read_only=True, deps=tuple(tuple(d) for d in deps))
 
 
 ID = field("id", "id", label="ID", read_only=True)

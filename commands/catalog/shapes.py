@@ -1,8 +1,8 @@
 """Field groups and shapes shared by several resources (Ralph's parent models)."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean, const, date, decimal, fk, reverse,
-    string, tags,
+    CONFIGURATION_VARIABLES, CREATED, CUSTOM_FIELDS, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean,
+    date, decimal, fk, reverse, string, tags,
 )
 from .resource import Resource
 
@@ -11,8 +11,8 @@ BASE_OBJECT_START = (
     ID,
     URL,
     OBJECT_TYPE,
-    const('custom_fields', {}),
-    const('configuration_variables', {}),
+    CUSTOM_FIELDS,
+    CONFIGURATION_VARIABLES,
 )
 
 #: BaseObject fields that assets render right after ``__str__``.

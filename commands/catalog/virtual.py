@@ -1,8 +1,8 @@
 """Catalogue declarations: Ralph's `virtual` app."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
-    boolean, choice, const, derived, fk, integer, json, reverse, string, tags, text,
+    computed, CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
+    boolean, choice, derived, fk, integer, json, reverse, string, tags, text,
 )
 from .resource import Resource
 from .shapes import named
@@ -20,7 +20,7 @@ VIRTUAL_SERVERS = Resource(
         derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
-        const('ipaddresses', []),
+        computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
         reverse('disk', 'disks', 'base_object', ('id', 'url', 'size', 'serial_number', 'slot', 'firmware_version', 'ui_url')),
         reverse('memory', 'memory', 'base_object', ('id', 'url', 'size', 'speed', 'ui_url')),
         reverse('processors', 'processors', 'base_object', ('id', 'url', 'speed', 'cores', 'logical_cores', 'ui_url')),
@@ -33,7 +33,7 @@ VIRTUAL_SERVERS = Resource(
         reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
         fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
         fk('type', 'virtual-server-types', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), required=True, on_delete='cascade'),
-        fk('hypervisor', 'base-objects', ('hostname', 'url', 'ui_url'), required=True),
+        fk('hypervisor', 'base-objects', ('hostname', 'url', 'ui_url'), required=True, source='parent'),
         reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
         reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
         UI_URL,
@@ -63,7 +63,7 @@ CLOUD_HOSTS = Resource(
         derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
-        const('ipaddresses', []),
+        computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
         OBJECT_TYPE,
         CUSTOM_FIELDS,
         CONFIGURATION_VARIABLES,

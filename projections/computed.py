@@ -1,0 +1,52 @@
+"""Read-only values Ralph's serializers compute from related records."""
+
+from __future__ import annotations
+
+from .render import States, api_url
+
+
+def ip_addresses(res, pk: int, state: dict, states: States) -> list[str]:
+    """Addresses of the IPs on the record's ethernets (``ipaddresses``)."""
+    out = []
+    for ethernet in states.children("ethernets", "base_object", pk):
+        for ip in states.children("ipaddresses", "ethernet", ethernet):
+            found = states.state("ipaddresses", ip)
+            if found:
+                out.append(found[1]["address"])
+    return out
+
+
+def _host(resource: str, pk: int, states: States) -> dict | None:
+    found = states.state(resource, pk)
+    if found is None:
+        return None
+    return {"hostname": found[1].get("hostname"), "url": api_url(found[0], pk)}
+
+
+def related_hosts(res, pk: int, state: dict, states: States) -> dict:
+    """Virtual and physical children and cloud hosts of a data-center asset."""
+    virtual = [_host("virtual-servers", i, states) for i in states.children("virtual-servers", "parent", pk)]
+    physical = [_host("data-center-assets", i, states) for i in states.children("data-center-assets", "parent", pk)]
+    cloud = []
+    for i in states.children("cloud-hosts", "hypervisor", pk):
+        host = _host("cloud-hosts", i, states)
+        if host is not None:
+            cloud.append({"hostname": host["hostname"], "ip_addresses": ip_addresses(res, i, {}, states),
+                          "url": host["url"]})
+    return {"virtual_servers": [h for h in virtual if h], "physical_servers": [h for h in physical if h],
+            "cloud_hosts": cloud}
+
+
+def cluster_masters(res, pk: int, state: dict, states: States) -> list[str]:
+    """URLs of the base objects that are masters of a cluster."""
+    out = []
+    for link in states.children("base-object-clusters", "cluster", pk):
+        found = states.state("base-object-clusters", link)
+        if found and found[1].get("is_master"):
+            target = states.state("base-objects", found[1]["base_object"])
+            if target:
+                out.append(api_url(target[0], found[1]["base_object"]))
+    return out
+
+
+COMPUTED = {"ip_addresses": ip_addresses, "related_hosts": related_hosts, "cluster_masters": cluster_masters}
