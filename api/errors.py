@@ -7,6 +7,7 @@ import msgspec
 
 from commands.handlers import Conflict, NotFound
 from commands.validation import ValidationFailed
+from projections.filters import FilterError
 
 _encode = msgspec.json.Encoder().encode
 
@@ -46,7 +47,7 @@ def _api_error(req, resp, ex: ApiError, params):
     _send(resp, ex.status, ex.body, ex.headers)
 
 
-def _validation(req, resp, ex: ValidationFailed, params):
+def _validation(req, resp, ex: ValidationFailed | FilterError, params):
     _send(resp, 400, ex.errors, {})
 
 
@@ -68,5 +69,6 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(ValidationFailed, _validation)
+    app.add_error_handler(FilterError, _validation)
     app.add_error_handler(Conflict, _conflict)
     app.add_error_handler(NotFound, _not_found)

@@ -94,8 +94,7 @@ class Collection(_Base):
         scope = self._scope(pk)
         limit = _int_param(req, "limit", DEFAULT_LIMIT, 1)
         offset = _int_param(req, "offset", 0, 0)
-        params = {k: (v[-1] if isinstance(v, list) else v) for k, v in req.params.items()}
-        count, docs, ignored = self.rt.reads.page(self.res, params, limit, offset, scope)
+        count, docs, ignored = self.rt.reads.page(self.res, req.params, limit, offset, scope)
         nxt, prev = page_links(req, count, limit, offset)
         if ignored:
             resp.set_header("X-Ignored-Filters", ",".join(sorted(ignored)))

@@ -1,51 +1,17 @@
-"""Queries over the read tables: pages, details, exact filters, ordering."""
+"""Queries over the read tables: pages, details, ordering (filters: :mod:`.filters`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal, InvalidOperation
-
 import msgspec
-from sqlalchemy import false, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from commands.catalog import CATALOG, Resource
-from commands.catalog.fields import SCALAR_KINDS
 from commands.handlers import Referrer
 
+from .filters import Filters, last
 from .projector import INCOMING
 from .tables import ReadSchema
-
-PAGE_PARAMS = frozenset({"limit", "offset", "ordering", "format"})
-_TRUE = {"true", "True", "1"}
-_FALSE = {"false", "False", "0"}
-
-
-class BadValue(Exception):
-    """A filter value that cannot match the field's type."""
-
-
-def _convert(kind: str, raw: str):
-    try:
-        if kind in ("int", "fk", "id", "choice"):
-            return int(raw)
-        if kind == "bool":
-            if raw in _TRUE:
-                return True
-            if raw in _FALSE:
-                return False
-            raise BadValue(raw)
-        if kind == "date":
-            return dt.date.fromisoformat(raw)
-        if kind == "datetime":
-            return dt.datetime.fromisoformat(raw)
-        if kind == "decimal":
-            return Decimal(raw)
-        if kind == "float":
-            return float(raw)
-    except (ValueError, InvalidOperation):
-        raise BadValue(raw) from None
-    return raw
 
 
 class ReadModel:
@@ -54,6 +20,7 @@ class ReadModel:
     def __init__(self, engine: Engine, schema: ReadSchema):
         self.engine = engine
         self.schema = schema
+        self.filters = Filters(schema, engine.dialect.name)
 
     # single records -----------------------------------------------------
     def detail(self, res: Resource, pk: int) -> bytes | None:
@@ -95,52 +62,21 @@ class ReadModel:
         return found
 
     # lists --------------------------------------------------------------
-    def page(self, res: Resource, params: dict[str, str], limit: int, offset: int, scope: dict | None = None):
-        """(count, docs, ignored parameter names) of one page of a list, within ``scope`` (column values)."""
+    def page(self, res: Resource, params: dict, limit: int, offset: int, scope: dict | None = None):
+        """(count, docs, ignored parameter names) of one page of a list, within ``scope`` (column values).
+
+        ``params`` maps each query parameter to its value (a list when repeated).
+        Raises :class:`FilterError` for a lookup value that cannot be used.
+        """
         t = self.schema.table(res)
-        conditions, ignored = [t.c[k] == v for k, v in (scope or {}).items()], []
-        for name, value in params.items():
-            if name in PAGE_PARAMS:
-                continue
-            if name not in res.filter_fields:
-                ignored.append(name)
-                continue
-            conditions.append(self.condition(res, t, name.split("__"), value))
-        order = self.ordering(res, t, params.get("ordering"))
+        conditions, ignored = self.filters.compile(res, params)
+        conditions += [t.c[k] == v for k, v in (scope or {}).items()]
+        order = self.ordering(res, t, last(params.get("ordering")))
         with self.engine.connect() as conn:
             count = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()
             docs = list(conn.execute(
                 select(t.c.doc).where(*conditions).order_by(*order).limit(limit).offset(offset)).scalars())
         return count, docs, ignored
-
-    def condition(self, res: Resource, t, parts: list[str], raw: str):
-        """SQL condition for the exact filter ``a__b__c=raw`` on ``res``."""
-        name, rest = parts[0], parts[1:]
-        f = res.get(name)
-        if name == "id":
-            kind = "id"
-        elif f is None or not (f.kind in SCALAR_KINDS or f.kind in ("fk", "m2m")) or name not in t.c and f.kind != "m2m":
-            return false()
-        else:
-            kind = f.kind
-        if rest:
-            if kind not in ("fk", "m2m") or f.target not in CATALOG or CATALOG[f.target].polymorphic:
-                return false()
-            target = CATALOG[f.target]
-            tt = self.schema.table(target)
-            ids = select(tt.c.id).where(self.condition(target, tt, rest, raw))
-        else:
-            try:
-                value = _convert("int" if kind == "m2m" else kind, raw)
-            except BadValue:
-                return false()
-            if kind != "m2m":
-                return t.c[name] == value
-            ids = [value]
-        if kind == "fk":
-            return t.c[name].in_(ids)
-        link = self.schema.links[(res.name, name)]
-        return t.c.id.in_(select(link.c.owner_id).where(link.c.target_id.in_(ids)))
 
     def ordering(self, res: Resource, t, raw: str | None) -> list:
         """ORDER BY clauses: the ``ordering`` parameter, else the default, then id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from sqlalchemy import create_engine, event
@@ -17,6 +18,11 @@ from projections.queries import ReadModel
 from projections.tables import ReadSchema
 
 
+def _regexp(pattern: str, value) -> bool:
+    """SQLite's REGEXP operator (PostgreSQL has ``~`` built in)."""
+    return value is not None and re.search(pattern, str(value)) is not None
+
+
 def make_engine(url: str, writer: bool = False) -> Engine:
     """An engine for the read side; SQLite writers take the write lock up front."""
     if not url.startswith("sqlite"):
@@ -26,6 +32,7 @@ def make_engine(url: str, writer: bool = False) -> Engine:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None
+        dbapi_conn.create_function("regexp", 2, _regexp, deterministic=True)
         dbapi_conn.execute("PRAGMA journal_mode=WAL")
         dbapi_conn.execute("PRAGMA busy_timeout=30000")
 

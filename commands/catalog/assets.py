@@ -14,6 +14,7 @@ BASE_OBJECTS = Resource(
     methods=('GET', 'OPTIONS', 'HEAD'),
     filter_fields=('id', 'service_env', 'service_env__service__uid', 'content_type', 'scmstatuscheck__check_result'),
     extended_filters={'name': ['asset__hostname', 'virtualserver__hostname', 'cloudhost__hostname', 'cluster__hostname', 'cluster__name', 'configurationclass__path', 'serviceenvironment__service__name', 'cloudproject__name'], '__str__': ['asset__hostname', 'virtualserver__hostname', 'cloudhost__hostname', 'cluster__hostname', 'cluster__name', 'configurationclass__path', 'serviceenvironment__service__name', 'cloudproject__name'], 'hostname': ['asset__hostname', 'virtualserver__hostname', 'cloudhost__hostname', 'cluster__hostname'], 'sn': ['asset__sn'], 'barcode': ['asset__barcode'], 'price': ['asset__price'], 'ip': ['ethernet_set__ipaddress__address'], 'uid': ['serviceenvironment__service__uid'], 'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
+    additional_filters={'configuration_path__module__name': 'configuration_path__module__name', 'configuration_path': 'configuration_path__path', 'ip': 'ethernet_set__ipaddress__address'},
     fields=(
         ID,
         URL,
@@ -100,6 +101,7 @@ SERVICES = Resource(
     model='assets.Service',
     filter_fields=('name', 'uid', 'active', 'business_segment', 'profit_center', 'support_team'),
     write_url=True,
+    additional_filters={'active': 'active'},
     fields=(
         ID,
         URL,

@@ -16,6 +16,7 @@ DATA_CENTER_ASSETS = Resource(
     extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
     hooks=('rack_position',),
+    additional_filters={'configuration_path__module__name': 'configuration_path__module__name', 'configuration_path': 'configuration_path__path', 'ip': 'ethernet_set__ipaddress__address'},
     fields=(
         ID,
         URL,
@@ -123,6 +124,7 @@ CLUSTERS = Resource(
     extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
     str_format='{name,hostname} ({type|None})',
     hooks=('name_or_hostname',),
+    additional_filters={'configuration_path__module__name': 'configuration_path__module__name', 'configuration_path': 'configuration_path__path', 'ip': 'ethernet_set__ipaddress__address'},
     fields=(
         ID,
         URL,

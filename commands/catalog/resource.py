@@ -30,6 +30,8 @@ class Resource:
     with the first non-zero ``source`` up the tree. ``hooks`` name write
     rules of :mod:`commands.hooks`. ``internal`` resources have no route
     of their own; ``url_format`` builds their URL from stored values.
+    ``additional_filters`` maps extra filter names to the path they match
+    exactly (Ralph's additional filter sets; ``active`` is a boolean).
     ``unique_error`` = (key, message) reported when ``unique_together`` fails.
     ``tree_order`` orders siblings ("name", or "id" for insertion order);
     ``projection_hooks`` name read-side computations of
@@ -46,6 +48,7 @@ class Resource:
     ordering: tuple[str, ...] = ()
     filter_fields: tuple[str, ...] = ()
     extended_filters: dict = dc_field(default_factory=dict)
+    additional_filters: dict = dc_field(default_factory=dict)
     str_format: str = ""
     unique_together: tuple[tuple[str, ...], ...] = ()
     polymorphic: bool = False

@@ -9,6 +9,7 @@ SECURITY_SCANS = Resource(
     name='security-scans',
     model='security.SecurityScan',
     filter_fields=(),
+    additional_filters={'ip': 'base_object__ethernet_set__ipaddress__address'},
     fields=(
         ID,
         URL,

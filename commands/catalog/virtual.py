@@ -14,6 +14,7 @@ VIRTUAL_SERVERS = Resource(
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'hostname', 'sn', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'parent', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
     extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name'], 'hypervisor_service': ['parent__service_env__service__uid']},
     str_format='VirtualServer: {hostname|None} ({sn|None})',
+    additional_filters={'configuration_path__module__name': 'configuration_path__module__name', 'configuration_path': 'configuration_path__path', 'ip': 'ethernet_set__ipaddress__address'},
     fields=(
         ID,
         URL,

@@ -1,0 +1,341 @@
+"""Ralph's filter language compiled to SQL over the read tables (API.md §10).
+
+Exact filters on ``filter_fields`` (relation paths included), lookups by
+field class, extended filters (OR over paths), additional filters, tags
+(AND), custom fields, and on ``base-objects`` the same parameters evaluated
+against every concrete type. Every condition is a subquery on indexed
+columns, so a page stays one statement whatever the filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import String, and_, cast, extract, false, func, or_, select
+
+from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
+
+from .tables import ReadSchema
+
+_NUMBER = {"lte", "gte", "lt", "gt", "exact", "in", "range", "isnull"}
+_TEXT = {"startswith", "istartswith", "endswith", "iendswith", "contains", "icontains", "in", "isnull", "regex",
+         "iregex"}
+_DATE = {"year", "month", "day", "week_day", "range", "isnull", "lte", "gte", "lt", "gt"}
+#: Lookups allowed per field kind (Ralph's LookupFilterBackend table).
+LOOKUPS = {"int": _NUMBER, "choice": _NUMBER, "decimal": _NUMBER, "string": _TEXT, "mac": _TEXT,
+           "date": _DATE, "datetime": _DATE | {"hour", "minute", "second"}, "id": {"startswith", "exact"}}
+_ALL_LOOKUPS = set().union(*LOOKUPS.values())
+#: Django's downcast names of BaseObject subclasses that are not one model.
+DOWNCASTS = {"asset": ("data-center-assets", "back-office-assets")}
+_TRUE, _FALSE = {"true", "True", "1"}, {"false", "False", "0"}
+_YES, _NO = _TRUE | {"yes"}, _FALSE | {"no"}
+PAGE_PARAMS = frozenset({"limit", "offset", "ordering", "format"})
+
+
+class FilterError(Exception):
+    """A lookup value that cannot be used: 400 with ``{param: [message]}``."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class _Unusable(Exception):
+    """An exact-filter value of the wrong type: the filter matches nothing."""
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """Where a path ends: the resource, its table and the column kind."""
+
+    res: Resource
+    column: str
+    kind: str
+
+
+def _value(kind: str, raw: str):
+    """Convert one query-string value to the column's type."""
+    try:
+        if kind in ("int", "fk", "id", "choice", "m2m"):
+            return int(raw)
+        if kind == "decimal":
+            return Decimal(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "date":
+            return dt.date.fromisoformat(raw)
+        if kind == "datetime":
+            return dt.datetime.fromisoformat(raw)
+        if kind == "bool":
+            if raw in _TRUE | _FALSE:
+                return raw in _TRUE
+            raise ValueError(raw)
+    except (ValueError, InvalidOperation):
+        raise _Unusable(raw) from None
+    return raw
+
+
+class Filters:
+    """Compiles query parameters of one list request into SQL conditions."""
+
+    def __init__(self, schema: ReadSchema, dialect: str):
+        self.schema = schema
+        self.dialect = dialect
+
+    # entry point ----------------------------------------------------------
+    def compile(self, res: Resource, params: dict) -> tuple[list, list[str]]:
+        """(conditions, ignored names) for ``params`` (name -> value or list of values)."""
+        t = self.schema.table(res)
+        conditions, ignored, rest = [], [], {}
+        tags = _all(params.get("tag"))
+        if tags and not res.polymorphic and res.get("tags") is not None:
+            conditions += [t.c.id.in_(self._tagged(res, name)) for name in tags]
+        elif tags:
+            ignored.append("tag")
+        custom = {}
+        for name, value in params.items():
+            if name in PAGE_PARAMS or name == "tag":
+                continue
+            if name.startswith("customfield__") and res.has_custom_fields and not res.polymorphic:
+                custom[name[len("customfield__"):]] = _all(value)
+                continue
+            clause = self.parameter(res, t, name, last(value))
+            if clause is None:
+                rest[name] = last(value)
+            else:
+                conditions.append(clause)
+        conditions += [t.c.id.in_(self._custom(res, attr, values)) for attr, values in custom.items()]
+        if res.polymorphic and rest:
+            clause, used = self._descendants(rest)
+            if clause is not None:
+                conditions.append(clause)
+            rest = {k: v for k, v in rest.items() if k not in used}
+        return conditions, ignored + sorted(rest)
+
+    def parameter(self, res: Resource, t, name: str, raw: str):
+        """The condition of one parameter on ``res``, or None when it does not apply."""
+        if name in res.additional_filters:
+            path = res.additional_filters[name]
+            if path == "active":
+                return None if raw not in _YES | _NO else t.c.active == (raw in _YES)
+            return self._exact_or_empty(res, t, path.split("__"), raw)
+        if name in res.filter_fields:
+            return self._exact_or_empty(res, t, name.split("__"), raw)
+        if name in res.extended_filters:
+            clauses = [self._exact_or_empty(res, t, p.split("__"), raw) for p in res.extended_filters[name]]
+            return or_(*clauses)
+        path, _, lookup = name.rpartition("__")
+        if not path or lookup not in _ALL_LOOKUPS:
+            return None
+        if path in res.filter_fields:
+            return self._lookup(res, t, path.split("__"), lookup, raw, name)
+        if path in res.extended_filters:
+            clauses = [c for p in res.extended_filters[path]
+                       if (c := self._lookup(res, t, p.split("__"), lookup, raw, name)) is not None]
+            return or_(*clauses) if clauses else None
+        return None
+
+    # paths ----------------------------------------------------------------
+    def _exact_or_empty(self, res: Resource, t, parts: list[str], raw: str):
+        def leaf(end: Leaf, col):
+            if end.kind == "m2m":
+                link = self.schema.links[(end.res.name, end.column)]
+                return col.in_(select(link.c.owner_id).where(link.c.target_id == _value("m2m", raw)))
+            return col == _value(end.kind, raw)
+
+        try:
+            clause = self._path(res, t, parts, leaf)
+        except _Unusable:
+            return false()
+        return false() if clause is None else clause
+
+    def _lookup(self, res: Resource, t, parts: list[str], lookup: str, raw: str, name: str):
+        def leaf(end: Leaf, col):
+            if lookup not in LOOKUPS.get(end.kind, ()):
+                return None
+            return self._compare(col, end.kind, lookup, raw, name)
+
+        return self._path(res, t, parts, leaf)
+
+    def _path(self, res: Resource, t, parts: list[str], leaf):
+        """Condition on ``t`` for ``a__b__c`` ending in ``leaf(end, column)`` (None: not applicable)."""
+        name, rest = parts[0], parts[1:]
+        f = res.get(name)
+        if name == "id" and not rest:
+            return leaf(Leaf(res, "id", "id"), t.c.id)
+        if f is not None and f.stored and f.kind in ("fk", "m2m"):
+            if not rest:
+                if f.kind == "m2m":
+                    return leaf(Leaf(res, name, "m2m"), t.c.id)
+                return leaf(Leaf(res, name, "fk"), t.c[name])
+            targets = [CATALOG[f.target]] if not CATALOG[f.target].polymorphic else list(BASE_OBJECT_TYPES)
+            inner = self._union(targets, rest, leaf)
+            if inner is None:
+                return None
+            if f.kind == "fk":
+                return t.c[name].in_(inner)
+            link = self.schema.links[(res.name, name)]
+            return t.c.id.in_(select(link.c.owner_id).where(link.c.target_id.in_(inner)))
+        if f is not None and name in t.c and not rest:
+            return leaf(Leaf(res, name, f.kind), t.c[name])
+        if name in ("created", "modified") and not rest:
+            return leaf(Leaf(res, name, "datetime"), t.c[name])
+        down = self._downcast(res, name)
+        if down:
+            return t.c.id.in_(inner) if (inner := self._union(down, rest, leaf)) is not None else None
+        children = self._reverse(res, name)
+        if children:
+            clauses = []
+            for child, via in children:
+                ct = self.schema.table(child)
+                inner = self._path(child, ct, rest, leaf) if rest else None
+                if inner is not None:
+                    clauses.append(t.c.id.in_(select(ct.c[via]).where(inner)))
+            return or_(*clauses) if clauses else None
+        return None
+
+    def _union(self, targets, parts: list[str], leaf):
+        """Ids of ``targets`` records matching ``parts`` (a union over several resources)."""
+        queries = []
+        for target in targets:
+            tt = self.schema.table(target)
+            clause = self._path(target, tt, parts, leaf)
+            if clause is not None:
+                queries.append(select(tt.c.id).where(clause))
+        if not queries:
+            return None
+        return queries[0] if len(queries) == 1 else queries[0].union_all(*queries[1:])
+
+    @staticmethod
+    def _downcast(res: Resource, name: str) -> list[Resource]:
+        """BaseObject types reached by Django's downcast name (``asset``, ``virtualserver``...)."""
+        if not (res.polymorphic or res.base_object):
+            return []
+        if name in DOWNCASTS:
+            return [CATALOG[n] for n in DOWNCASTS[name]]
+        return [r for r in BASE_OBJECT_TYPES if r.model_name == name]
+
+    @staticmethod
+    def _reverse(res: Resource, name: str) -> list[tuple[Resource, str]]:
+        """(child resource, fk field) for ``<model>_set`` or a one-to-one reverse name."""
+        model = name[:-4] if name.endswith("_set") else name
+        found = []
+        for child in RESOURCES:
+            if child.model_name != model or child.polymorphic:
+                continue
+            for f in child.stored_fields:
+                target = CATALOG.get(f.target) if f.kind == "fk" else None
+                if target is not None and (target.name == res.name or (target.polymorphic and res.base_object)):
+                    found.append((child, f.name))
+        return found
+
+    # tags, custom fields, descendants -------------------------------------
+    def _tagged(self, res: Resource, name: str):
+        tags = self.schema.tags
+        return select(tags.c.object_id).where(tags.c.family == res.family, tags.c.name == name)
+
+    def _custom(self, res: Resource, attribute: str, values: list[str]):
+        """Ids of records whose custom field ``attribute`` has one of ``values``."""
+        cfv = self.schema.table(CATALOG["customfieldvalues"])
+        cf = self.schema.table(CATALOG["custom-fields"])
+        fields = select(cf.c.id).where(cf.c.attribute_name == attribute)
+        return select(cfv.c.object_id).where(cfv.c.object_family == res.family, cfv.c.custom_field.in_(fields),
+                                             cfv.c.value.in_(values))
+
+    def _descendants(self, params: dict) -> tuple[object | None, set[str]]:
+        """``base-objects``: parameters evaluated on each concrete type's own filters, ids OR-ed."""
+        queries, used = [], set()
+        for res in BASE_OBJECT_TYPES:
+            t = self.schema.table(res)
+            clauses = {name: c for name, raw in params.items()
+                       if (c := self.parameter(res, t, name, raw)) is not None}
+            if clauses:
+                used |= set(clauses)
+                queries.append(select(t.c.id).where(and_(*clauses.values())))
+        if not queries:
+            return None, used
+        bo = self.schema.base_objects
+        return bo.c.id.in_(queries[0].union_all(*queries[1:]) if len(queries) > 1 else queries[0]), used
+
+    # comparisons ----------------------------------------------------------
+    def _compare(self, col, kind: str, lookup: str, raw: str, name: str):
+        try:
+            return self._comparison(col, kind, lookup, raw)
+        except (ValueError, InvalidOperation, _Unusable, re.error):
+            raise FilterError({name: [_message(kind, lookup, raw)]}) from None
+
+    def _comparison(self, col, kind: str, lookup: str, raw: str):
+        if lookup == "isnull":
+            if raw not in _YES | _NO:
+                return None
+            return col.is_(None) if raw in _YES else col.is_not(None)
+        if lookup in ("year", "month", "day", "hour", "minute", "second"):
+            return extract(lookup, col) == int(raw)
+        if lookup == "week_day":
+            return extract("dow", col) + 1 == int(raw)
+        if lookup == "in":
+            return col.in_([_strict(kind, part) for part in raw.split(",")])
+        if lookup == "range":
+            bounds = raw.split(",")
+            if len(bounds) != 2:
+                raise ValueError(raw)
+            return col.between(_strict(kind, bounds[0]), _strict(kind, bounds[1]))
+        if lookup in ("lt", "lte", "gt", "gte", "exact"):
+            value = _strict(kind, raw)
+            return {"lt": col < value, "lte": col <= value, "gt": col > value, "gte": col >= value,
+                    "exact": col == value}[lookup]
+        if lookup in ("regex", "iregex"):
+            re.compile(raw)
+            if lookup == "regex":
+                return col.regexp_match(raw)
+            return col.regexp_match(raw, flags="i") if self.dialect == "postgresql" else col.regexp_match("(?i)" + raw)
+        return self._text(col if kind != "id" else cast(col, String), lookup, raw)
+
+    def _text(self, col, lookup: str, raw: str):
+        """Case-sensitive and -insensitive matching, identical on SQLite and PostgreSQL."""
+        insensitive = lookup.startswith("i")
+        op = lookup[1:] if insensitive else lookup
+        if insensitive:
+            col, raw = func.lower(col), raw.lower()
+        if self.dialect == "postgresql" or insensitive:
+            method = {"startswith": col.startswith, "endswith": col.endswith, "contains": col.contains}[op]
+            return method(raw, autoescape=True)
+        if op == "contains":  # SQLite's LIKE ignores case: compare bytes instead
+            return func.instr(col, raw) > 0
+        size = len(raw)
+        return func.substr(col, 1 if op == "startswith" else -size, size) == raw if size else col.is_not(None)
+
+
+def _strict(kind: str, raw: str):
+    value = _value(kind, raw.strip())
+    if isinstance(value, str) and kind not in ("string", "mac", "text"):
+        raise ValueError(raw)
+    return value
+
+
+def _message(kind: str, lookup: str, raw: str) -> str:
+    if lookup in ("in", "range"):
+        return (f'"{raw}" is not a valid comma-separated list for {lookup}.' if lookup == "in"
+                else f'"{raw}" is not a valid range: give two comma-separated bounds.')
+    if lookup in ("regex", "iregex"):
+        return f'"{raw}" is not a valid regular expression.'
+    expected = {"int": "a whole number", "choice": "a whole number (the stored choice value)",
+                "decimal": "a number", "date": "a date (YYYY-MM-DD)", "datetime": "a date and time (ISO 8601)",
+                "id": "a whole number"}.get(kind, "a valid value")
+    if lookup in ("year", "month", "day", "week_day", "hour", "minute", "second"):
+        expected = "a whole number"
+    return f'"{raw}" is not valid here: expected {expected}.'
+
+
+def _all(value) -> list[str]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def last(value) -> str:
+    """The last value of a repeated query parameter."""
+    return value[-1] if isinstance(value, list) else value
