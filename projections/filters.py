@@ -296,12 +296,12 @@ class Filters:
 
     def _text(self, col, lookup: str, raw: str):
         """Case-sensitive and -insensitive matching, identical on SQLite and PostgreSQL."""
+        if self.dialect == "postgresql":  # LIKE / ILIKE, served by the trigram indexes
+            return getattr(col, lookup)(raw, autoescape=True)
         insensitive = lookup.startswith("i")
         op = lookup[1:] if insensitive else lookup
         if insensitive:
-            col, raw = func.lower(col), raw.lower()
-        if self.dialect == "postgresql" or insensitive:
-            method = {"startswith": col.startswith, "endswith": col.endswith, "contains": col.contains}[op]
+            method = {"startswith": col.istartswith, "endswith": col.iendswith, "contains": col.icontains}[op]
             return method(raw, autoescape=True)
         if op == "contains":  # SQLite's LIKE ignores case: compare bytes instead
             return func.instr(col, raw) > 0

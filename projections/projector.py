@@ -136,7 +136,7 @@ class Projector:
             extend_existing=True,
         )
         self._local = threading.Lock()
-        self.schema.metadata.create_all(engine)
+        self.schema.create(engine)
 
     # position -----------------------------------------------------------
     def position(self, conn: Connection | None = None) -> int:

@@ -72,10 +72,11 @@ class ReadModel:
         conditions, ignored = self.filters.compile(res, params)
         conditions += [t.c[k] == v for k, v in (scope or {}).items()]
         order = self.ordering(res, t, last(params.get("ordering")))
+        # deferred join: the offset walks narrow (indexed) rows, documents are read for the page only
+        page = select(t.c.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             count = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()
-            docs = list(conn.execute(
-                select(t.c.doc).where(*conditions).order_by(*order).limit(limit).offset(offset)).scalars())
+            docs = list(conn.execute(select(t.c.doc).where(t.c.id.in_(page)).order_by(*order)).scalars())
         return count, docs, ignored
 
     def ordering(self, res: Resource, t, raw: str | None) -> list:

@@ -92,7 +92,13 @@ class ReadSchema:
         cols += [Column("created", DateTime), Column("modified", DateTime),
                  Column("state", LargeBinary, nullable=False),
                  Column("doc", LargeBinary, nullable=False)]
-        return Table(name, self.metadata, *cols)
+        table = Table(name, self.metadata, *cols)
+        for f in column_fields(res):
+            if f.kind in ("string", "mac") and f.name in res.filter_fields:
+                # PostgreSQL: trigram GIN for (i)contains / (i)startswith / (i)endswith
+                Index(f"ix_{name}_{f.name}_trgm", table.c[f.name], postgresql_using="gin",
+                      postgresql_ops={f.name: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+        return table
 
     def _link_table(self, res: Resource, f: Field) -> Table:
         name = f"{self.prefix}{table_name(res)}__{f.name}"
@@ -103,6 +109,13 @@ class ReadSchema:
             Column("position", Integer, nullable=False),
             Index(f"ix_{name}_target", "target_id"),
         )
+
+    def create(self, engine) -> None:
+        """Create the tables (and on PostgreSQL the trigram extension their indexes use)."""
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        self.metadata.create_all(engine)
 
     def table(self, res: Resource) -> Table:
         """The table holding records of ``res`` (base-objects: the shared table)."""
