@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 import threading
+import time
 
 from commands.catalog import CATALOG
 from commands.config import Settings
@@ -91,6 +92,32 @@ def users_create(args) -> int:
     return 0
 
 
+def import_file(args) -> int:
+    """Load a JSON Lines inventory through the command layer, in batches, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from commands.importer import run_import
+
+    rt = _runtime()
+    with open(args.file, encoding="utf-8") as handle:
+        total = sum(1 for _ in handle)
+    started = time.perf_counter()
+    with open(args.file, encoding="utf-8") as handle, Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            disable=args.quiet) as bar:
+        task = bar.add_task("importing", total=total)
+        report = run_import(rt.commands, handle, None, batch=args.batch,
+                            progress=lambda n: bar.update(task, completed=n))
+    appended = time.perf_counter() - started
+    for line, errors in report.errors[:20]:
+        print(f"line {line}: {errors}", file=sys.stderr)
+    print(f"imported {report.created} records in {appended:.1f} s "
+          f"({report.created / appended if appended else 0:.0f}/s); {len(report.errors)} invalid lines")
+    if not args.no_wait:
+        rt.dispatcher.wait_for(report.position)
+    return 1 if report.errors else 0
+
+
 def projections_status(args) -> int:
     """Print the projection position, the store head and the lag."""
     rt = _runtime()
@@ -134,6 +161,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--staff", action="store_true")
     c.add_argument("--exist-ok", action="store_true", help="succeed when the user already exists")
     c.set_defaults(run=users_create)
+    imp = sub.add_parser("import", help="load a JSON Lines file (one {resource, key, body} per line)")
+    imp.add_argument("file")
+    imp.add_argument("--batch", type=int, default=500, help="records appended per transaction")
+    imp.add_argument("--quiet", action="store_true")
+    imp.add_argument("--no-wait", action="store_true", help="do not wait for the read model to catch up")
+    imp.set_defaults(run=import_file)
     proj = sub.add_parser("projections", help="inspect or rebuild projections")
     psub = proj.add_subparsers(dest="projections_command", required=True)
     psub.add_parser("status", help="position, head and lag").set_defaults(run=projections_status)
