@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import falcon
 
 from commands.catalog import CATALOG, RESOURCES
@@ -17,7 +19,7 @@ from .root import ApiRoot, TokenAuth
 def create_app(runtime: Runtime | None = None) -> falcon.App:
     """Build the API around ``runtime`` (from the environment when omitted)."""
     rt = runtime or Runtime(Settings.from_env())
-    app = falcon.App(middleware=[AuthMiddleware(rt.reads, rt.settings.secret_key)])
+    app = falcon.App(middleware=[ServerTiming(), AuthMiddleware(rt.reads, rt.settings.secret_key)])
     app.req_options.auto_parse_qs_csv = False
     app.req_options.keep_blank_qs_values = True
     errors.install(app)
@@ -37,6 +39,18 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
                 app.add_route(f"/api/{prefix}/{{pk:int}}/customfields/{{item:int}}/", nested[1])
     app.add_sink(_append_slash, r"^/api(/[^/]+)*$")
     return app
+
+
+class ServerTiming:
+    """Adds ``Server-Timing: app;dur=<ms>`` (time spent in the application) to every response."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.started = time.perf_counter()
+
+    def process_response(self, req, resp, resource, req_succeeded) -> None:
+        started = getattr(req.context, "started", None)
+        if started is not None:
+            resp.set_header("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.2f}")
 
 
 def _append_slash(req: falcon.Request, resp: falcon.Response, **_) -> None:

@@ -86,10 +86,12 @@ class Commands:
         self._id_pool: dict[str, list[int]] = {}
 
     def _get(self, aggregate_id):
-        """An aggregate, seeing writes deferred by :meth:`deferred` first."""
-        if self._deferred is not None and aggregate_id in self._deferred:
-            return self._deferred[aggregate_id]
-        return self.store.repository.get(aggregate_id)
+        """An aggregate, seeing writes deferred by :meth:`deferred` first (and caching reads then)."""
+        if self._deferred is None:
+            return self.store.repository.get(aggregate_id)
+        if aggregate_id not in self._deferred:
+            self._deferred[aggregate_id] = self.store.repository.get(aggregate_id)
+        return self._deferred[aggregate_id]
 
     @contextmanager
     def deferred(self):

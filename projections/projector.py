@@ -63,6 +63,9 @@ def _reverse_edges() -> dict[str, list[tuple[Resource, str, bool]]]:
 
 INCOMING = _incoming_edges()
 REVERSE = _reverse_edges()
+#: For each resource, the (child resource, field) lists its representation reads.
+CHILDREN = {r.name: sorted({(child, via) for child, edges in REVERSE.items() for parent, via, _ in edges
+                            if parent.name == r.name}) for r in RESOURCES}
 
 
 def _column_value(kind: str, value):
@@ -93,6 +96,7 @@ class Loader:
         self.conn = conn
         self.schema = schema
         self.cache: dict[tuple[str, int], tuple[Resource, dict] | None] = {}
+        self.kids: dict[tuple[str, str], tuple[set[int], dict[int, list[int]]]] = {}
 
     def state(self, resource: str, pk: int):
         res = CATALOG.get(resource)
@@ -110,8 +114,20 @@ class Loader:
         return self.cache[key]
 
     def children(self, resource: str, via: str, pk: int) -> list[int]:
+        key = (resource, via)
+        if key in self.kids and pk in self.kids[key][0]:
+            return self.kids[key][1].get(pk, [])
         t = self.schema.table(CATALOG[resource])
         return list(self.conn.execute(select(t.c.id).where(t.c[via] == pk).order_by(t.c.id)).scalars())
+
+    def prefetch(self, resource: str, via: str, pks: list[int]) -> None:
+        """Load the children of many records in one query (for rendering a batch)."""
+        t = self.schema.table(CATALOG[resource])
+        found: dict[int, list[int]] = defaultdict(list)
+        for chunk in _chunks(pks):
+            for row in self.conn.execute(select(t.c.id, t.c[via]).where(t.c[via].in_(chunk)).order_by(t.c.id)):
+                found[row[1]].append(row[0])
+        self.kids[(resource, via)] = (set(pks), found)
 
     def forget(self, resource: str, pk: int) -> None:
         self.cache.pop((resource, pk), None)
@@ -350,6 +366,8 @@ class Projector:
             res = CATALOG[name]
             t = self.schema.table(res)
             rows = []
+            for child, via in CHILDREN[name]:
+                loader.prefetch(child, via, sorted(ids))
             for pk in sorted(ids):
                 found = loader.state(name, pk)
                 if found is not None:
