@@ -95,14 +95,31 @@ class Commands:
 
     @contextmanager
     def deferred(self):
-        """Collect the events of many creates and append them together on :meth:`flush`."""
+        """Collect the events of many creates and append them together on :meth:`flush`.
+
+        Uniqueness is checked optimistically: a value claimed elsewhere
+        is not looked up but makes the whole :meth:`flush` fail atomically
+        (``RecordConflictError``), so the caller can replay one by one.
+        """
         self._deferred = {}
         try:
             yield self
-            self.flush()
         finally:
             self._deferred = None
             self._id_pool.clear()
+
+    def discard(self) -> None:
+        """Drop the deferred writes that were not appended."""
+        self._deferred.clear()
+
+    @contextmanager
+    def immediate(self):
+        """Inside :meth:`deferred`, append each write at once (and check uniqueness first)."""
+        saved, self._deferred = self._deferred, None
+        try:
+            yield self
+        finally:
+            self._deferred = saved
 
     def _next_id(self, family: str) -> int:
         """A new id; deferred writes draw from blocks of 1000 to save round trips."""
@@ -155,8 +172,11 @@ class Commands:
             return None
         return int(claim.owner.rsplit(":", 1)[1])
 
-    def _claim(self, key: str | None) -> Claim | None:
+    def _claim(self, key: str | None, optimistic: bool = False) -> Claim | None:
+        """The claim on ``key``; ``optimistic`` (deferred writes) trusts unknown keys to be free."""
         if key is None:
+            return None
+        if optimistic and self._deferred is not None and claim_id(key) not in self._deferred:
             return None
         try:
             return self._get(claim_id(key))
@@ -186,7 +206,7 @@ class Commands:
             if before == after:
                 continue
             if after is not None:
-                claim = self._claim(after)
+                claim = self._claim(after, optimistic=True)
                 if claim is None:
                     batch.add(Claim(after, owner))
                 elif claim.owner and claim.owner != owner:

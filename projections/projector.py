@@ -80,6 +80,13 @@ def _column_value(kind: str, value):
     return value
 
 
+def _base_object_row(res: Resource, state: dict) -> dict:
+    """Columns of the shared ``base_objects`` row of a record."""
+    return {"resource": res.name, "service_env": state.get("service_env"), "parent": state.get("parent"),
+            "created": _column_value("datetime", state.get("created")),
+            "modified": _column_value("datetime", state.get("modified"))}
+
+
 def _row(res: Resource, pk: int, state: dict) -> dict:
     row = {"id": pk, "state": _encode(state), "doc": b"{}",
            "created": _column_value("datetime", state.get("created")),
@@ -152,6 +159,7 @@ class Projector:
             extend_existing=True,
         )
         self._local = threading.Lock()
+        self._pending: dict[Table, list[dict]] = defaultdict(list)
         self.schema.create(engine)
 
     # position -----------------------------------------------------------
@@ -209,6 +217,7 @@ class Projector:
 
     # applying -----------------------------------------------------------
     def _apply(self, conn: Connection, events: list) -> None:
+        self._pending.clear()
         loader = Loader(conn, self.schema)
         dirty: dict[str, set[int]] = defaultdict(set)
         for ev in events:
@@ -230,6 +239,7 @@ class Projector:
                              "modified": naive_iso(ev.timestamp)}
                     self._write(conn, res, pk, old, state, dirty)
                     loader.remember(res.name, pk, state)
+        self._drain(conn)
         for res in RESOURCES:
             for hook in res.projection_hooks:
                 PROJECTION_HOOKS[hook](self, conn, loader, dirty)
@@ -269,17 +279,46 @@ class Projector:
         return _decode(raw)
 
     def _write(self, conn: Connection, res: Resource, pk: int, old: dict | None, state: dict, dirty) -> None:
-        """Store a record's new values (row, links, tags); its doc is rendered later."""
+        """Store a record's new values (row, links, tags); its doc is rendered later.
+
+        New records are queued and inserted in bulk (:meth:`_drain`) before
+        any other statement runs.
+        """
+        if old is None:
+            self._queue_new(res, pk, state)
+        else:
+            self._update_row(conn, res, pk, old, state)
+        dirty[res.name].add(pk)
+        self._touch_parents(res, old, state, dirty)
+
+    def _queue_new(self, res: Resource, pk: int, state: dict) -> None:
+        self._pending[self.schema.table(res)].append(_row(res, pk, state))
+        for f in res.stored_fields:
+            values = state.get(f.name) or []
+            if f.kind == "m2m" and values:
+                self._pending[self.schema.links[(res.name, f.name)]] += [
+                    {"owner_id": pk, "target_id": i, "position": n} for n, i in enumerate(values)]
+            elif f.kind == "tags" and values:
+                self._pending[self.schema.tags] += [
+                    {"family": res.family, "object_id": pk, "name": n, "position": i} for i, n in enumerate(values)]
+        if res.base_object:
+            self._pending[self.schema.base_objects].append({"id": pk, "doc": b"{}", **_base_object_row(res, state)})
+
+    def _drain(self, conn: Connection) -> None:
+        """Insert the queued rows, one executemany per table."""
+        for table, rows in self._pending.items():
+            if rows:
+                conn.execute(insert(table), rows)
+        self._pending.clear()
+
+    def _update_row(self, conn: Connection, res: Resource, pk: int, old: dict, state: dict) -> None:
+        self._drain(conn)
         t = self.schema.table(res)
         row = _row(res, pk, state)
-        if old is None:
-            conn.execute(insert(t), row)
-        else:
-            del row["id"], row["doc"]
-            conn.execute(update(t).where(t.c.id == bindparam("b_pk")), {"b_pk": pk, **row})
+        del row["id"], row["doc"]
+        conn.execute(update(t).where(t.c.id == bindparam("b_pk")), {"b_pk": pk, **row})
         for f in res.stored_fields:
-            before = (old or {}).get(f.name) or []
-            after = state.get(f.name) or []
+            before, after = old.get(f.name) or [], state.get(f.name) or []
             if f.kind == "m2m" and before != after:
                 link = self.schema.links[(res.name, f.name)]
                 conn.execute(delete(link).where(link.c.owner_id == pk))
@@ -289,9 +328,9 @@ class Projector:
             elif f.kind == "tags" and before != after:
                 self._tags(conn, res, pk, after)
         if res.base_object:
-            self._base_object(conn, res, pk, state, new=old is None)
-        dirty[res.name].add(pk)
-        self._touch_parents(res, old, state, dirty)
+            bo = self.schema.base_objects
+            conn.execute(update(bo).where(bo.c.id == bindparam("b_pk")),
+                         {"b_pk": pk, **_base_object_row(res, state)})
 
     def _tags(self, conn: Connection, res: Resource, pk: int, names: list[str]) -> None:
         tags = self.schema.tags
@@ -300,17 +339,8 @@ class Projector:
             conn.execute(insert(tags), [{"family": res.family, "object_id": pk, "name": n, "position": i}
                                         for i, n in enumerate(names)])
 
-    def _base_object(self, conn: Connection, res: Resource, pk: int, state: dict, new: bool) -> None:
-        bo = self.schema.base_objects
-        row = {"resource": res.name, "service_env": state.get("service_env"), "parent": state.get("parent"),
-               "created": _column_value("datetime", state.get("created")),
-               "modified": _column_value("datetime", state.get("modified"))}
-        if new:
-            conn.execute(insert(bo), {"id": pk, "doc": b"{}", **row})
-        else:
-            conn.execute(update(bo).where(bo.c.id == bindparam("b_pk")), {"b_pk": pk, **row})
-
     def _remove(self, conn: Connection, res: Resource, pk: int, old: dict, dirty) -> None:
+        self._drain(conn)
         t = self.schema.table(res)
         conn.execute(delete(t).where(t.c.id == pk))
         for f in res.stored_fields:

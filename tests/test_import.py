@@ -52,3 +52,17 @@ def test_import_file(rt, api, tmp_path):
     service = api.get("/api/services/").json["results"][0]
     assert [e["name"] for e in service["environments"]] == ["prod"]
     assert api.get("/api/services-environments/").json["count"] == 1
+
+
+def test_a_conflicting_batch_is_replayed_line_by_line(rt, api):
+    """A value already stored is only found at append; the batch then reports it on its line."""
+    from commands.importer import run_import
+
+    api.create("manufacturers", {"name": "Dell"})
+    lines = [json.dumps({"resource": "manufacturers", "body": {"name": name}}) for name in ("HP", "Dell", "IBM")]
+    report = run_import(rt.commands, lines, None, batch=10)
+    assert report.created == 2
+    assert report.errors == [(2, {"name": ["manufacturer with this name already exists."]})]
+    assert rt.dispatcher.wait_for(report.position)
+    names = sorted(m["name"] for m in api.get("/api/manufacturers/").json["results"])
+    assert names == ["Dell", "HP", "IBM"]
