@@ -5,7 +5,7 @@ from .fields import (
     boolean, choice, decimal, derived, fk, floating, integer, m2m, mac, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import named
+from .shapes import BASE_OBJECT_START, COMPONENT_START, named
 
 BASE_OBJECTS = Resource(
     name='base-objects',
@@ -133,11 +133,7 @@ SERVICES_ENVIRONMENTS = Resource(
     str_format='{service__name} - {environment__name}',
     unique_together=(('service', 'environment'),),
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         STR,
         derived('business_owners', 'service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
         derived('technical_owners', 'service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
@@ -184,11 +180,7 @@ CONFIGURATION_CLASSES = Resource(
     filter_fields=('module', 'module__name', 'class_name', 'path'),
     str_format='{path}',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         STR,
         fk('module', 'configuration-modules', ('id', 'url', 'name', 'parent', 'support_team', 'ui_url'), required=True, on_delete='cascade'),
         tags(help_text='A comma-separated list of tags.'),
@@ -257,12 +249,7 @@ MEMORY = Resource(
     model='assets.Memory',
     filter_fields=('base_object', 'size'),
     fields=(
-        ID,
-        URL,
-        UI_URL,
-        CREATED,
-        MODIFIED,
-        string('model_name', 255, null=True),
+        *COMPONENT_START,
         integer('size', required=True),
         integer('speed', null=True),
         fk('base_object', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), required=True, on_delete='cascade'),
@@ -275,12 +262,7 @@ DISKS = Resource(
     model='assets.Disk',
     filter_fields=('base_object', 'serial_number', 'size'),
     fields=(
-        ID,
-        URL,
-        UI_URL,
-        CREATED,
-        MODIFIED,
-        string('model_name', 255, null=True),
+        *COMPONENT_START,
         integer('size', required=True),
         string('serial_number', 255, null=True),
         integer('slot', null=True),
@@ -295,12 +277,7 @@ PROCESSORS = Resource(
     model='assets.Processor',
     filter_fields=('base_object', 'cores'),
     fields=(
-        ID,
-        URL,
-        UI_URL,
-        CREATED,
-        MODIFIED,
-        string('model_name', 255, null=True),
+        *COMPONENT_START,
         integer('speed', null=True),
         integer('cores', null=True),
         integer('logical_cores', null=True),
@@ -314,12 +291,7 @@ FIBRE_CHANNEL_CARDS = Resource(
     model='assets.FibreChannelCard',
     filter_fields=('base_object', 'wwn'),
     fields=(
-        ID,
-        URL,
-        UI_URL,
-        CREATED,
-        MODIFIED,
-        string('model_name', 255, null=True),
+        *COMPONENT_START,
         string('firmware_version', 255, null=True),
         choice('speed', ((1, '1 Gbit'), (2, '2 Gbit'), (3, '4 Gbit'), (4, '8 Gbit'), (5, '16 Gbit'), (6, '32 Gbit'), (11, 'unknown speed')), default=11),
         string('wwn', 255, null=True, unique=True),

@@ -1,11 +1,11 @@
 """Catalogue declarations: Ralph's `back_office` app."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES, boolean, choice,
+    CREATED, MODIFIED, boolean, choice,
     date, fk, string, text,
 )
 from .resource import Resource
-from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, named
+from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_START, named
 
 BACK_OFFICE_ASSETS = Resource(
     name='back-office-assets',
@@ -15,11 +15,7 @@ BACK_OFFICE_ASSETS = Resource(
     filter_fields=('barcode', 'sn', 'hostname', 'invoice_no', 'order_no', 'status', 'imei', 'imei2', 'model', 'purchase_order', 'required_support', 'region', 'warehouse', 'task_url', 'model__category', 'loan_end_date', 'niw', 'model__manufacturer', 'model__manufacturer__manufacturer_kind', 'location', 'remarks', 'user', 'owner', 'user__segment', 'user__company', 'user__department', 'user__employee_id', 'property_of', 'invoice_date', 'provider', 'budget_info', 'depreciation_rate', 'depreciation_end_date', 'force_depreciation', 'buyout_date', 'service_env'),
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         *BASE_OBJECT_HEAD,
         fk('user', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company'), null=True, on_delete='cascade'),
         fk('owner', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company'), null=True, on_delete='cascade'),

@@ -3,10 +3,10 @@
 from .choices import COUNTRIES
 from .fields import (
     computed, CREATED, ID, MODIFIED, OBJECT_TYPE, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES, boolean,
-    choice, date, derived, fk, floating, integer, m2m, reverse, string, text, value,
+    choice, date, fk, floating, integer, m2m, reverse, string, text, value,
 )
 from .resource import Resource
-from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, named
+from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_START, HOST_PARTS, SCANS, SERVICE_OWNERS, named
 
 DATA_CENTER_ASSETS = Resource(
     name='data-center-assets',
@@ -20,20 +20,14 @@ DATA_CENTER_ASSETS = Resource(
     fields=(
         ID,
         URL,
-        derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
-        derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
-        reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
-        computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
-        reverse('disk', 'disks', 'base_object', ('id', 'url', 'size', 'serial_number', 'slot', 'firmware_version', 'ui_url')),
-        reverse('memory', 'memory', 'base_object', ('id', 'url', 'size', 'speed', 'ui_url')),
-        reverse('processors', 'processors', 'base_object', ('id', 'url', 'speed', 'cores', 'logical_cores', 'ui_url')),
+        *SERVICE_OWNERS,
+        *HOST_PARTS,
         OBJECT_TYPE,
         CUSTOM_FIELDS,
         CONFIGURATION_VARIABLES,
         *BASE_OBJECT_HEAD,
         fk('rack', 'racks', ('id', 'url', 'ui_url', 'name', 'description', 'orientation', 'max_u_height', 'visualization_col', 'visualization_row', 'require_position', 'reverse_ordering', 'server_room'), required=True),
-        reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
-        reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
+        *SCANS,
         computed('related_hosts', 'related_hosts', [('virtual-servers', 'parent'), ('data-center-assets', 'parent'),
                                                     ('cloud-hosts', 'hypervisor')]),
         CREATED,
@@ -128,8 +122,7 @@ CLUSTERS = Resource(
     fields=(
         ID,
         URL,
-        derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
-        derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        *SERVICE_OWNERS,
         reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
         computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
         OBJECT_TYPE,
@@ -174,11 +167,7 @@ DATABASES = Resource(
     filter_fields=(),
     str_format='Database: {service_env|None}',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         *BASE_OBJECT_HEAD,
         CREATED,
         MODIFIED,
@@ -195,11 +184,7 @@ VIPS = Resource(
     filter_fields=('name', 'ip__address', 'ip', 'port', 'protocol', 'service_env', 'parent'),
     str_format='IP: {ip|None}, port: {port|None}, protocol: {protocol|None}',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         *BASE_OBJECT_HEAD,
         CREATED,
         MODIFIED,

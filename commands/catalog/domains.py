@@ -1,11 +1,10 @@
 """Catalogue declarations: Ralph's `domains` app."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
-    choice, date, decimal, fk, m2m, reverse, string, tags, text,
+    CREATED, ID, MODIFIED, STR, UI_URL, URL, choice, date, decimal, fk, m2m, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import named
+from .shapes import BASE_OBJECT_START, named
 
 DOMAINS = Resource(
     name='domains',
@@ -14,11 +13,7 @@ DOMAINS = Resource(
     filter_fields=('name', 'service_env', 'domain_status', 'business_segment', 'domain_holder', 'domaincontract__expiration_date', 'website_type', 'website_url', 'dns_provider', 'domain_category', 'domain_type', 'additional_services'),
     str_format='{name}',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         STR,
         tags(help_text='A comma-separated list of tags.'),
         fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),

@@ -1,11 +1,10 @@
 """Catalogue declarations: Ralph's `licences` app."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
-    choice, date, decimal, fk, integer, reverse, string, tags, text,
+    CREATED, ID, MODIFIED, STR, UI_URL, URL, choice, date, decimal, fk, integer, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import named
+from .shapes import BASE_OBJECT_START, named
 
 LICENCES = Resource(
     name='licences',
@@ -14,11 +13,7 @@ LICENCES = Resource(
     filter_fields=('software__name', 'niw', 'sn', 'license_details', 'remarks', 'software', 'property_of', 'licence_type', 'service_env', 'valid_thru', 'order_no', 'invoice_no', 'invoice_date', 'budget_info', 'manufacturer', 'manufacturer__manufacturer_kind', 'region', 'office_infrastructure'),
     str_format='{number_bought} x {software__name} - {invoice_date|None} ({niw|None})',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         STR,
         tags(help_text='A comma-separated list of tags.'),
         reverse('base_objects', 'base-objects-licences', 'licence', ('id', 'url', 'quantity', 'licence', 'base_object')),

@@ -2,7 +2,7 @@
 
 from .fields import (
     CONFIGURATION_VARIABLES, CREATED, CUSTOM_FIELDS, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean,
-    date, decimal, fk, reverse, string, tags,
+    computed, date, decimal, derived, fk, reverse, string, tags,
 )
 from .resource import Resource
 
@@ -13,6 +13,37 @@ BASE_OBJECT_START = (
     OBJECT_TYPE,
     CUSTOM_FIELDS,
     CONFIGURATION_VARIABLES,
+)
+
+#: Owners of the record's service (through its service environment).
+SERVICE_OWNERS = (
+    derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+    derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+)
+
+#: Ethernets, IP addresses and components of a host.
+HOST_PARTS = (
+    reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
+    computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
+    reverse('disk', 'disks', 'base_object', ('id', 'url', 'size', 'serial_number', 'slot', 'firmware_version', 'ui_url')),
+    reverse('memory', 'memory', 'base_object', ('id', 'url', 'size', 'speed', 'ui_url')),
+    reverse('processors', 'processors', 'base_object', ('id', 'url', 'speed', 'cores', 'logical_cores', 'ui_url')),
+)
+
+#: The record's SCM status check and security scan.
+SCANS = (
+    reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
+    reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
+)
+
+#: The first fields of every component (disks, memory, processors...).
+COMPONENT_START = (
+    ID,
+    URL,
+    UI_URL,
+    CREATED,
+    MODIFIED,
+    string('model_name', 255, null=True),
 )
 
 #: BaseObject fields that assets render right after ``__str__``.

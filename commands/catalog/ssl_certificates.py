@@ -1,10 +1,10 @@
 """Catalogue declarations: Ralph's `ssl_certificates` app."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
-    choice, date, decimal, fk, reverse, string, tags, text,
+    CREATED, MODIFIED, STR, UI_URL, choice, date, decimal, fk, reverse, string, tags, text,
 )
 from .resource import Resource
+from .shapes import BASE_OBJECT_START
 
 SSLCERTIFICATES = Resource(
     name='sslcertificates',
@@ -14,11 +14,7 @@ SSLCERTIFICATES = Resource(
     filter_fields=('name', 'domain_ssl', 'date_from', 'date_to', 'san', 'price', 'service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'certificate_type', 'issued_by', 'service_env', 'certificate_repository'),
     str_format='{name} from {date_from|None} to {date_to|None}',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         STR,
         tags(read_only=True, help_text='A comma-separated list of tags.'),
         fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),

@@ -2,10 +2,10 @@
 
 from .fields import (
     computed, CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
-    boolean, choice, derived, fk, integer, json, reverse, string, tags, text,
+    boolean, choice, fk, integer, json, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import named
+from .shapes import BASE_OBJECT_START, HOST_PARTS, SCANS, SERVICE_OWNERS, named
 
 VIRTUAL_SERVERS = Resource(
     name='virtual-servers',
@@ -18,13 +18,8 @@ VIRTUAL_SERVERS = Resource(
     fields=(
         ID,
         URL,
-        derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
-        derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
-        reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
-        computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
-        reverse('disk', 'disks', 'base_object', ('id', 'url', 'size', 'serial_number', 'slot', 'firmware_version', 'ui_url')),
-        reverse('memory', 'memory', 'base_object', ('id', 'url', 'size', 'speed', 'ui_url')),
-        reverse('processors', 'processors', 'base_object', ('id', 'url', 'speed', 'cores', 'logical_cores', 'ui_url')),
+        *SERVICE_OWNERS,
+        *HOST_PARTS,
         OBJECT_TYPE,
         CUSTOM_FIELDS,
         CONFIGURATION_VARIABLES,
@@ -35,8 +30,7 @@ VIRTUAL_SERVERS = Resource(
         fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
         fk('type', 'virtual-server-types', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), required=True, on_delete='cascade'),
         fk('hypervisor', 'base-objects', ('hostname', 'url', 'ui_url'), required=True, source='parent'),
-        reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
-        reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
+        *SCANS,
         UI_URL,
         CREATED,
         MODIFIED,
@@ -61,8 +55,7 @@ CLOUD_HOSTS = Resource(
     fields=(
         ID,
         URL,
-        derived('business_owners', 'service_env__service__business_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
-        derived('technical_owners', 'service_env__service__technical_owners', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url'), many=True, target='users'),
+        *SERVICE_OWNERS,
         reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
         computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
         OBJECT_TYPE,
@@ -76,8 +69,7 @@ CLOUD_HOSTS = Resource(
         fk('hypervisor', 'data-center-assets', ('hostname', 'url', 'ui_url'), null=True, on_delete='cascade'),
         fk('parent', 'base-objects', ('name', 'url', 'project_id', 'ui_url'), null=True, on_delete='set_null'),
         fk('cloudflavor', 'cloud-flavors', ('name', 'cores', 'memory', 'disk', 'url', 'ui_url'), required=True, on_delete='cascade'),
-        reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
-        reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
+        *SCANS,
         UI_URL,
         CREATED,
         MODIFIED,
@@ -101,11 +93,7 @@ CLOUD_PROJECTS = Resource(
     filter_fields=('name', 'project_id', 'service_env', 'cloudprovider'),
     str_format='Cloud Project: {name}',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         STR,
         tags(help_text='A comma-separated list of tags.'),
         fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
@@ -130,11 +118,7 @@ CLOUD_FLAVORS = Resource(
     filter_fields=('flavor_id', 'name', 'cloudprovider'),
     str_format='{name}',
     fields=(
-        ID,
-        URL,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_START,
         STR,
         tags(help_text='A comma-separated list of tags.'),
         reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
