@@ -59,7 +59,7 @@ class _Base:
         method = req.method
         if method not in self.allowed:
             raise method_not_allowed(method, self.allowed)
-        if (self.res.name == "users" and method not in ("GET", "HEAD", "OPTIONS")
+        if (self.res.superuser_writes and method not in ("GET", "HEAD", "OPTIONS")
                 and not req.context.user.get("is_superuser")):
             raise detail(403, "You do not have permission to perform this action.")
 

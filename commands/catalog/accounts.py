@@ -10,6 +10,7 @@ USERS = Resource(
     model='accounts.RalphUser',
     filter_fields=('username', 'first_name', 'last_name', 'email', 'is_staff', 'is_superuser', 'is_active', 'groups'),
     str_format='{username}',
+    superuser_writes=True,
     fields=(
         ID,
         URL,

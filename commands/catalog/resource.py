@@ -61,6 +61,7 @@ class Resource:
     delete_hooks: tuple[str, ...] = ()
     unique_error: tuple[str, str] | None = None
     internal: bool = False
+    superuser_writes: bool = False
     url_format: str = ""
 
     @property
