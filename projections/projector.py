@@ -21,7 +21,7 @@ from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
 from commands.store import RalphStore, Record
 from commands.validation import naive_iso
 
-from .render import render
+from .render import MAX_DEPTH, render
 from .tables import ReadSchema, column_fields
 from .networks import PROJECTION_HOOKS
 from .trees import inherited, number_tree
@@ -135,6 +135,43 @@ class Loader:
             for row in self.conn.execute(select(t.c.id, t.c[via]).where(t.c[via].in_(chunk)).order_by(t.c.id)):
                 found[row[1]].append(row[0])
         self.kids[(resource, via)] = (set(pks), found)
+
+    def prefetch_states(self, resource: str, pks: set[int]) -> dict[str, set[int]]:
+        """Load many records' values in one query per table; returns {concrete resource: ids}."""
+        res = CATALOG[resource]
+        wanted = {pk for pk in pks if pk is not None and (resource, pk) not in self.cache}
+        if res.polymorphic:
+            bo = self.schema.base_objects
+            by_type: dict[str, set[int]] = defaultdict(set)
+            for chunk in _chunks(sorted(pks)):
+                for row in self.conn.execute(select(bo.c.id, bo.c.resource).where(bo.c.id.in_(chunk))):
+                    by_type[row.resource].add(row.id)
+            for name, ids in by_type.items():
+                self.prefetch_states(name, ids)
+            return by_type
+        t = self.schema.table(res)
+        for chunk in _chunks(sorted(wanted)):
+            for row in self.conn.execute(select(t.c.id, t.c.state).where(t.c.id.in_(chunk))):
+                self.cache[(resource, row.id)] = (res, _decode(row.state))
+        return {resource: set(pks)}
+
+    def prefetch_targets(self, resource: str, pks: set[int], depth: int) -> None:
+        """Load the records that ``pks`` reference (and theirs, ``depth`` levels) in bulk."""
+        frontier = {resource: pks}
+        for _ in range(depth):
+            wanted: dict[str, set[int]] = defaultdict(set)
+            for name, ids in frontier.items():
+                res = CATALOG[name]
+                refs = [f for f in res.stored_fields if f.kind in ("fk", "m2m") and f.target in CATALOG]
+                for pk in ids:
+                    found = self.cache.get((name, pk))
+                    for f in refs if found else ():
+                        value = found[1].get(f.name)
+                        wanted[f.target].update(value if f.kind == "m2m" else [value] if value else [])
+            frontier = {}
+            for target, ids in wanted.items():
+                for name, loaded in self.prefetch_states(target, ids).items():
+                    frontier.setdefault(name, set()).update(loaded)
 
     def forget(self, resource: str, pk: int) -> None:
         self.cache.pop((resource, pk), None)
@@ -398,6 +435,7 @@ class Projector:
             rows = []
             for child, via in CHILDREN[name]:
                 loader.prefetch(child, via, sorted(ids))
+            loader.prefetch_targets(name, ids, MAX_DEPTH)
             for pk in sorted(ids):
                 found = loader.state(name, pk)
                 if found is not None:
