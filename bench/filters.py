@@ -162,9 +162,9 @@ def main() -> int:
         import psycopg
 
         admin = psycopg.connect(PG_SERVER, autocommit=True)
-        name = f"ralph_es_bench_{secrets.token_hex(4)}"
-        admin.execute(f'CREATE DATABASE "{name}"')
-        env["RALPH_ES_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        database = f"ralph_es_bench_{secrets.token_hex(4)}"
+        admin.execute(f'CREATE DATABASE "{database}"')
+        env["RALPH_ES_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
     server = None
     try:
         data = work / "inventory.jsonl"
@@ -193,15 +193,15 @@ def main() -> int:
         token = api_token(secret, 1)
         rows = measure(port, token, args.n, args.requests)
         print(f"\n{'query (limit=100)':36} {'srv p50':>8} {'srv p95':>8} {'cli p50':>8} {'cli p95':>8} {'req/s':>7}")
-        for name, s50, s95, c50, c95, rps in rows:
-            print(f"{name:36} {s50:8.1f} {s95:8.1f} {c50:8.1f} {c95:8.1f} {rps:7.0f}")
+        for query, s50, s95, c50, c95, rps in rows:
+            print(f"{query:36} {s50:8.1f} {s95:8.1f} {c50:8.1f} {c95:8.1f} {rps:7.0f}")
         print("(milliseconds; srv = Server-Timing, cli = HTTP round trip; req/s with 4 concurrent clients)")
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
         if admin is not None and not args.keep:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     return 0
 
 
