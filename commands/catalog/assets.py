@@ -5,7 +5,7 @@ from .fields import (
     boolean, choice, decimal, derived, fk, floating, integer, m2m, mac, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_START, COMPONENT_START, named
+from .shapes import BASE_OBJECT_START, COMPONENT_START, NETWORKABLE_FILTERS, named
 
 BASE_OBJECTS = Resource(
     name='base-objects',
@@ -14,7 +14,7 @@ BASE_OBJECTS = Resource(
     methods=('GET', 'OPTIONS', 'HEAD'),
     filter_fields=('id', 'service_env', 'service_env__service__uid', 'content_type', 'scmstatuscheck__check_result'),
     extended_filters={'name': ['asset__hostname', 'virtualserver__hostname', 'cloudhost__hostname', 'cluster__hostname', 'cluster__name', 'configurationclass__path', 'serviceenvironment__service__name', 'cloudproject__name'], '__str__': ['asset__hostname', 'virtualserver__hostname', 'cloudhost__hostname', 'cluster__hostname', 'cluster__name', 'configurationclass__path', 'serviceenvironment__service__name', 'cloudproject__name'], 'hostname': ['asset__hostname', 'virtualserver__hostname', 'cloudhost__hostname', 'cluster__hostname'], 'sn': ['asset__sn'], 'barcode': ['asset__barcode'], 'price': ['asset__price'], 'ip': ['ethernet_set__ipaddress__address'], 'uid': ['serviceenvironment__service__uid'], 'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
-    additional_filters={'configuration_path__module__name': 'configuration_path__module__name', 'configuration_path': 'configuration_path__path', 'ip': 'ethernet_set__ipaddress__address'},
+    additional_filters=NETWORKABLE_FILTERS,
     fields=(
         ID,
         URL,

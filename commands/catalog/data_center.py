@@ -2,29 +2,27 @@
 
 from .choices import COUNTRIES
 from .fields import (
-    computed, CREATED, ID, MODIFIED, OBJECT_TYPE, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES, boolean,
+    computed, CREATED, ID, MODIFIED, UI_URL, URL, boolean,
     choice, date, fk, floating, integer, m2m, reverse, string, text, value,
 )
 from .resource import Resource
-from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_START, HOST_PARTS, SCANS, SERVICE_OWNERS, named
+from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_META, BASE_OBJECT_START, HOST_PARTS, NETWORKABLE_FILTERS, SCANS, SERVICE_FILTERS, SERVICE_OWNERS, named
 
 DATA_CENTER_ASSETS = Resource(
     name='data-center-assets',
     model='data_center.DataCenterAsset',
     base_object=True,
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'service_env__environment__name', 'firmware_version', 'bios_version', 'barcode', 'sn', 'hostname', 'invoice_no', 'order_no', 'ethernet_set__ipaddress__address', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'invoice_date', 'status', 'model__name', 'model__category', 'depreciation_end_date', 'force_depreciation', 'remarks', 'budget_info', 'rack', 'rack__server_room', 'rack__server_room__data_center', 'position', 'property_of', 'fibrechannelcard_set__wwn', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
-    extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
+    extended_filters=SERVICE_FILTERS,
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
     hooks=('rack_position',),
-    additional_filters={'configuration_path__module__name': 'configuration_path__module__name', 'configuration_path': 'configuration_path__path', 'ip': 'ethernet_set__ipaddress__address'},
+    additional_filters=NETWORKABLE_FILTERS,
     fields=(
         ID,
         URL,
         *SERVICE_OWNERS,
         *HOST_PARTS,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_META,
         *BASE_OBJECT_HEAD,
         fk('rack', 'racks', ('id', 'url', 'ui_url', 'name', 'description', 'orientation', 'max_u_height', 'visualization_col', 'visualization_row', 'require_position', 'reverse_ordering', 'server_room'), required=True),
         *SCANS,
@@ -115,19 +113,17 @@ CLUSTERS = Resource(
     model='data_center.Cluster',
     base_object=True,
     filter_fields=('name', 'hostname', 'ethernet_set__ipaddress__hostname', 'type', 'service_env', 'configuration_path', 'status'),
-    extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
+    extended_filters=SERVICE_FILTERS,
     str_format='{name,hostname} ({type|None})',
     hooks=('name_or_hostname',),
-    additional_filters={'configuration_path__module__name': 'configuration_path__module__name', 'configuration_path': 'configuration_path__path', 'ip': 'ethernet_set__ipaddress__address'},
+    additional_filters=NETWORKABLE_FILTERS,
     fields=(
         ID,
         URL,
         *SERVICE_OWNERS,
         reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
         computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
+        *BASE_OBJECT_META,
         *BASE_OBJECT_HEAD,
         reverse('base_objects', 'base-object-clusters', 'base_object', ('id', 'url', 'base_object', 'is_master')),
         computed('masters', 'cluster_masters', [('base-object-clusters', 'cluster')]),

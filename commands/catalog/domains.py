@@ -1,10 +1,10 @@
 """Catalogue declarations: Ralph's `domains` app."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, STR, UI_URL, URL, choice, date, decimal, fk, m2m, reverse, string, tags, text,
+    CREATED, ID, MODIFIED, UI_URL, URL, choice, date, decimal, fk, m2m, string, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_START, named
+from .shapes import BASE_OBJECT_LINKS, BASE_OBJECT_START, named
 
 DOMAINS = Resource(
     name='domains',
@@ -14,11 +14,7 @@ DOMAINS = Resource(
     str_format='{name}',
     fields=(
         *BASE_OBJECT_START,
-        STR,
-        tags(help_text='A comma-separated list of tags.'),
-        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
-        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
-        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        *BASE_OBJECT_LINKS,
         fk('business_owner', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'email', 'country', 'ui_url'), null=True, help_text='Business contact person for a domain', on_delete='cascade'),
         fk('technical_owner', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'email', 'country', 'ui_url'), null=True, help_text='Technical contact person for a domain', on_delete='cascade'),
         m2m('additional_services', 'domain-provider-additional-services', ('id', 'url', 'ui_url', 'name', 'created', 'modified')),

@@ -6,14 +6,15 @@ from .fields import (
 )
 from .resource import Resource
 
-#: The first fields of most BaseObject representations.
-BASE_OBJECT_START = (
-    ID,
-    URL,
+#: Type and custom fields of a BaseObject.
+BASE_OBJECT_META = (
     OBJECT_TYPE,
     CUSTOM_FIELDS,
     CONFIGURATION_VARIABLES,
 )
+
+#: The first fields of most BaseObject representations.
+BASE_OBJECT_START = (ID, URL, *BASE_OBJECT_META)
 
 #: Owners of the record's service (through its service environment).
 SERVICE_OWNERS = (
@@ -46,15 +47,17 @@ COMPONENT_START = (
     string('model_name', 255, null=True),
 )
 
-#: BaseObject fields that assets render right after ``__str__``.
-BASE_OBJECT_HEAD = (
+#: Links every BaseObject renders: ``__str__``, tags, service environment, licences, configuration.
+BASE_OBJECT_LINKS = (
     STR,
     tags(help_text='A comma-separated list of tags.'),
     fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
     reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
     fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
-    UI_URL,
 )
+
+#: BaseObject fields that assets render right after ``__str__``.
+BASE_OBJECT_HEAD = (*BASE_OBJECT_LINKS, UI_URL)
 
 #: Fields of Ralph's ``assets.Asset`` (data-center and back-office assets).
 ASSET_FIELDS = (
@@ -84,3 +87,10 @@ def named(name: str, model: str, *extra, max_length: int = 255, unique: bool = T
     fields = (ID, URL, UI_URL, string("name", max_length, required=True, blank=False, unique=unique),
               *((CREATED, MODIFIED) if timestamps else ()), *extra)
     return Resource(name=name, model=model, ordering=ordering, filter_fields=filter_fields, fields=fields, **kw)
+
+
+#: Extended filters of every networkable BaseObject (``service`` and ``env``).
+SERVICE_FILTERS = {'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']}
+
+#: Additional filters of networkable BaseObjects (Ralph's NetworkableBaseObjectFilter).
+NETWORKABLE_FILTERS = {'configuration_path__module__name': 'configuration_path__module__name', 'configuration_path': 'configuration_path__path', 'ip': 'ethernet_set__ipaddress__address'}

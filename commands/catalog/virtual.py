@@ -1,11 +1,10 @@
 """Catalogue declarations: Ralph's `virtual` app."""
 
 from .fields import (
-    computed, CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
-    boolean, choice, fk, integer, json, reverse, string, tags, text,
+    computed, CREATED, ID, MODIFIED, STR, UI_URL, URL, boolean, choice, fk, integer, json, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_START, HOST_PARTS, SCANS, SERVICE_OWNERS, named
+from .shapes import BASE_OBJECT_LINKS, BASE_OBJECT_META, BASE_OBJECT_START, HOST_PARTS, NETWORKABLE_FILTERS, SCANS, SERVICE_FILTERS, SERVICE_OWNERS, named
 
 VIRTUAL_SERVERS = Resource(
     name='virtual-servers',
@@ -14,20 +13,14 @@ VIRTUAL_SERVERS = Resource(
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'hostname', 'sn', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'parent', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
     extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name'], 'hypervisor_service': ['parent__service_env__service__uid']},
     str_format='VirtualServer: {hostname|None} ({sn|None})',
-    additional_filters={'configuration_path__module__name': 'configuration_path__module__name', 'configuration_path': 'configuration_path__path', 'ip': 'ethernet_set__ipaddress__address'},
+    additional_filters=NETWORKABLE_FILTERS,
     fields=(
         ID,
         URL,
         *SERVICE_OWNERS,
         *HOST_PARTS,
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
-        STR,
-        tags(help_text='A comma-separated list of tags.'),
-        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
-        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
-        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        *BASE_OBJECT_META,
+        *BASE_OBJECT_LINKS,
         fk('type', 'virtual-server-types', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), required=True, on_delete='cascade'),
         fk('hypervisor', 'base-objects', ('hostname', 'url', 'ui_url'), required=True, source='parent'),
         *SCANS,
@@ -50,7 +43,7 @@ CLOUD_HOSTS = Resource(
     verbose_name='Cloud host',
     base_object=True,
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'cloudflavor__name', 'host_id', 'hostname', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'cloudprovider', 'cloudflavor', 'hypervisor', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
-    extended_filters={'service': ['service_env__service__uid', 'service_env__service__name'], 'env': ['service_env__environment__name']},
+    extended_filters=SERVICE_FILTERS,
     str_format='{hostname}',
     fields=(
         ID,
@@ -58,14 +51,8 @@ CLOUD_HOSTS = Resource(
         *SERVICE_OWNERS,
         reverse('ethernet', 'ethernets', 'base_object', ('id', 'mac', 'ipaddress', 'url', 'ui_url')),
         computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
-        OBJECT_TYPE,
-        CUSTOM_FIELDS,
-        CONFIGURATION_VARIABLES,
-        STR,
-        tags(help_text='A comma-separated list of tags.'),
-        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
-        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
-        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        *BASE_OBJECT_META,
+        *BASE_OBJECT_LINKS,
         fk('hypervisor', 'data-center-assets', ('hostname', 'url', 'ui_url'), null=True, on_delete='cascade'),
         fk('parent', 'base-objects', ('name', 'url', 'project_id', 'ui_url'), null=True, on_delete='set_null'),
         fk('cloudflavor', 'cloud-flavors', ('name', 'cores', 'memory', 'disk', 'url', 'ui_url'), required=True, on_delete='cascade'),
@@ -94,11 +81,7 @@ CLOUD_PROJECTS = Resource(
     str_format='Cloud Project: {name}',
     fields=(
         *BASE_OBJECT_START,
-        STR,
-        tags(help_text='A comma-separated list of tags.'),
-        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
-        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
-        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        *BASE_OBJECT_LINKS,
         reverse('cloud_hosts', 'cloud-hosts', 'parent', ('hostname', 'ip_addresses', 'url', 'ui_url')),
         UI_URL,
         CREATED,
