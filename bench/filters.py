@@ -10,7 +10,8 @@ the client-side latency, and requests/s with 4 concurrent clients.
     .venv/bin/python bench/filters.py [--n 200000] [--db postgres|sqlite] [--requests 100]
 
 PostgreSQL: a fresh database ``ralph_es_bench_<hex>`` on
-postgresql://postgres@127.0.0.1:5432, dropped at the end (``--keep`` keeps it).
+postgresql://postgres@127.0.0.1:5432, dropped at the end (``--keep`` keeps it;
+``--database NAME --secret KEY`` measures a kept one again without loading).
 """
 
 from __future__ import annotations
@@ -146,15 +147,36 @@ def _pct(values: list[float], p: int) -> float:
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
+def load(cli: list[str], env: dict, work: Path, args) -> None:
+    """Write the inventory, import it (waiting for the projection), add the user, analyze."""
+    data = work / "inventory.jsonl"
+    with open(data, "w") as out:
+        for item in inventory(args.n):
+            out.write(json.dumps(item) + "\n")
+    started = time.perf_counter()
+    subprocess.run(cli + ["import", str(data), "--quiet", "--batch", "1000"], env=env, cwd=ROOT, check=True)
+    loaded = time.perf_counter() - started
+    print(f"import + projection of {args.n} assets ({args.db}): {loaded:.1f} s, {args.n / loaded:.0f} assets/s")
+    subprocess.run(cli + ["users", "create", "bench", "--password", "bench", "--superuser"], env=env, cwd=ROOT,
+                   check=True, capture_output=True)
+    if args.db == "postgres":
+        import psycopg
+
+        with psycopg.connect(env["RALPH_ES_DATABASE_URL"].replace("+psycopg", ""), autocommit=True) as db:
+            db.execute("VACUUM ANALYZE")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--requests", type=int, default=100)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    parser.add_argument("--database", help="measure this kept PostgreSQL database (loaded with --n) again")
+    parser.add_argument("--secret", help="the RALPH_ES_SECRET_KEY the kept database was loaded with")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ralph-es-bench-"))
-    secret = secrets.token_hex(16)
+    secret = args.secret or secrets.token_hex(16)
     env = dict(os.environ, RALPH_ES_SECRET_KEY=secret, RALPH_ES_VAR_DIR=str(work), PYTHONPATH=str(ROOT))
     env.pop("RALPH_ES_REDIS_URL", None)
     admin = None
@@ -162,25 +184,17 @@ def main() -> int:
         import psycopg
 
         admin = psycopg.connect(PG_SERVER, autocommit=True)
-        database = f"ralph_es_bench_{secrets.token_hex(4)}"
-        admin.execute(f'CREATE DATABASE "{database}"')
+        database = args.database or f"ralph_es_bench_{secrets.token_hex(4)}"
+        if not args.database:
+            admin.execute(f'CREATE DATABASE "{database}"')
         env["RALPH_ES_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"
     server = None
+    cli = [sys.executable, "-m", "workers.cli"]
     try:
-        data = work / "inventory.jsonl"
-        with open(data, "w") as out:
-            for item in inventory(args.n):
-                out.write(json.dumps(item) + "\n")
-        cli = [sys.executable, "-m", "workers.cli"]
-        started = time.perf_counter()
-        subprocess.run(cli + ["import", str(data), "--quiet", "--batch", "1000"], env=env, cwd=ROOT, check=True)
-        loaded = time.perf_counter() - started
-        print(f"import + projection of {args.n} assets ({args.db}): {loaded:.1f} s, {args.n / loaded:.0f} assets/s")
-        subprocess.run(cli + ["users", "create", "bench", "--password", "bench", "--superuser"], env=env, cwd=ROOT,
-                       check=True, capture_output=True)
-        if args.db == "postgres":
-            with psycopg.connect(env["RALPH_ES_DATABASE_URL"].replace("+psycopg", ""), autocommit=True) as db:
-                db.execute("VACUUM ANALYZE")
+        if not args.database:
+            load(cli, env, work, args)
+        if admin is not None and args.keep:
+            print(f"kept: --database {database} --secret {secret}")
         port = _free_port()
         server = subprocess.Popen(cli + ["serve", "--port", str(port), "--workers", "2"], env=env, cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -200,7 +214,7 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=10)
-        if admin is not None and not args.keep:
+        if admin is not None and not (args.keep or args.database):
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     return 0
 

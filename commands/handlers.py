@@ -18,6 +18,8 @@ from .store import Claim, RalphStore, Record, claim_id, record_id
 from .validation import ValidationFailed, clean, naive_iso
 
 RETRIES = 5
+#: Records read or written by deferred writes, kept across flushes (dropped when full).
+SAVED_CACHE = 20_000
 
 
 class NotFound(Exception):
@@ -83,6 +85,7 @@ class Commands:
         self.ids = ids
         self.referrers = referrers
         self._deferred: dict | None = None
+        self._saved: dict = {}
         self._id_pool: dict[str, list[int]] = {}
 
     def _get(self, aggregate_id):
@@ -90,7 +93,8 @@ class Commands:
         if self._deferred is None:
             return self.store.repository.get(aggregate_id)
         if aggregate_id not in self._deferred:
-            self._deferred[aggregate_id] = self.store.repository.get(aggregate_id)
+            saved = self._saved.pop(aggregate_id, None)
+            self._deferred[aggregate_id] = saved or self.store.repository.get(aggregate_id)
         return self._deferred[aggregate_id]
 
     @contextmanager
@@ -100,17 +104,22 @@ class Commands:
         Uniqueness is checked optimistically: a value claimed elsewhere
         is not looked up but makes the whole :meth:`flush` fail atomically
         (``RecordConflictError``), so the caller can replay one by one.
+        Records (not claims) stay cached across flushes, up to
+        :data:`SAVED_CACHE` of them, so the targets an import references
+        again and again (models, racks) are read from the store once.
         """
         self._deferred = {}
         try:
             yield self
         finally:
             self._deferred = None
+            self._saved.clear()
             self._id_pool.clear()
 
     def discard(self) -> None:
-        """Drop the deferred writes that were not appended."""
+        """Drop the deferred writes that were not appended (and the cache, which may be stale)."""
         self._deferred.clear()
+        self._saved.clear()
 
     @contextmanager
     def immediate(self):
@@ -135,6 +144,9 @@ class Commands:
         aggregates = list(self._deferred.values())
         self._deferred.clear()
         recordings = self.store.save(*aggregates) if aggregates else []
+        if len(self._saved) > SAVED_CACHE:
+            self._saved.clear()
+        self._saved.update((agg.id, agg) for agg in aggregates if isinstance(agg, Record))
         return recordings[-1].notification.id if recordings else self.store.recorder.max_notification_id() or 0
 
     # references -------------------------------------------------------

@@ -63,4 +63,8 @@ def place_addresses(projector, conn, loader, dirty) -> None:
             projector.patch(conn, loader, found[0], pk, {"network": network}, dirty)
 
 
-PROJECTION_HOOKS = {"place_networks": place_networks, "place_addresses": place_addresses}
+#: Hook name -> (resources whose events make it run, the hook).
+PROJECTION_HOOKS = {
+    "place_networks": ({"networks"}, place_networks),
+    "place_addresses": ({"networks", "ipaddresses"}, place_addresses),
+}

@@ -22,7 +22,8 @@ from commands.store import RalphStore, Record
 from commands.validation import naive_iso
 
 from .render import MAX_DEPTH, render
-from .tables import ReadSchema, column_fields
+from .loader import Inserts, Loader, chunks
+from .tables import ReadSchema, among, column_fields
 from .networks import PROJECTION_HOOKS
 from .trees import inherited, number_tree
 
@@ -96,91 +97,6 @@ def _row(res: Resource, pk: int, state: dict) -> dict:
     return row
 
 
-class Loader:
-    """Reads stored values of records inside the projection transaction."""
-
-    def __init__(self, conn: Connection, schema: ReadSchema):
-        self.conn = conn
-        self.schema = schema
-        self.cache: dict[tuple[str, int], tuple[Resource, dict] | None] = {}
-        self.kids: dict[tuple[str, str], tuple[set[int], dict[int, list[int]]]] = {}
-
-    def state(self, resource: str, pk: int):
-        res = CATALOG.get(resource)
-        if res is None or pk is None:
-            return None
-        if res.polymorphic:
-            bo = self.schema.base_objects
-            concrete = self.conn.execute(select(bo.c.resource).where(bo.c.id == pk)).scalar()
-            return self.state(concrete, pk) if concrete else None
-        key = (resource, pk)
-        if key not in self.cache:
-            t = self.schema.table(res)
-            raw = self.conn.execute(select(t.c.state).where(t.c.id == pk)).scalar()
-            self.cache[key] = None if raw is None else (res, _decode(raw))
-        return self.cache[key]
-
-    def children(self, resource: str, via: str, pk: int) -> list[int]:
-        key = (resource, via)
-        if key in self.kids and pk in self.kids[key][0]:
-            return self.kids[key][1].get(pk, [])
-        t = self.schema.table(CATALOG[resource])
-        return list(self.conn.execute(select(t.c.id).where(t.c[via] == pk).order_by(t.c.id)).scalars())
-
-    def prefetch(self, resource: str, via: str, pks: list[int]) -> None:
-        """Load the children of many records in one query (for rendering a batch)."""
-        t = self.schema.table(CATALOG[resource])
-        found: dict[int, list[int]] = defaultdict(list)
-        for chunk in _chunks(pks):
-            for row in self.conn.execute(select(t.c.id, t.c[via]).where(t.c[via].in_(chunk)).order_by(t.c.id)):
-                found[row[1]].append(row[0])
-        self.kids[(resource, via)] = (set(pks), found)
-
-    def prefetch_states(self, resource: str, pks: set[int]) -> dict[str, set[int]]:
-        """Load many records' values in one query per table; returns {concrete resource: ids}."""
-        res = CATALOG[resource]
-        wanted = {pk for pk in pks if pk is not None and (resource, pk) not in self.cache}
-        if res.polymorphic:
-            bo = self.schema.base_objects
-            by_type: dict[str, set[int]] = defaultdict(set)
-            for chunk in _chunks(sorted(pks)):
-                for row in self.conn.execute(select(bo.c.id, bo.c.resource).where(bo.c.id.in_(chunk))):
-                    by_type[row.resource].add(row.id)
-            for name, ids in by_type.items():
-                self.prefetch_states(name, ids)
-            return by_type
-        t = self.schema.table(res)
-        for chunk in _chunks(sorted(wanted)):
-            for row in self.conn.execute(select(t.c.id, t.c.state).where(t.c.id.in_(chunk))):
-                self.cache[(resource, row.id)] = (res, _decode(row.state))
-        return {resource: set(pks)}
-
-    def prefetch_targets(self, resource: str, pks: set[int], depth: int) -> None:
-        """Load the records that ``pks`` reference (and theirs, ``depth`` levels) in bulk."""
-        frontier = {resource: pks}
-        for _ in range(depth):
-            wanted: dict[str, set[int]] = defaultdict(set)
-            for name, ids in frontier.items():
-                res = CATALOG[name]
-                refs = [f for f in res.stored_fields if f.kind in ("fk", "m2m") and f.target in CATALOG]
-                for pk in ids:
-                    found = self.cache.get((name, pk))
-                    for f in refs if found else ():
-                        value = found[1].get(f.name)
-                        wanted[f.target].update(value if f.kind == "m2m" else [value] if value else [])
-            frontier = {}
-            for target, ids in wanted.items():
-                for name, loaded in self.prefetch_states(target, ids).items():
-                    frontier.setdefault(name, set()).update(loaded)
-
-    def forget(self, resource: str, pk: int) -> None:
-        self.cache.pop((resource, pk), None)
-
-    def remember(self, resource: str, pk: int, state: dict) -> None:
-        """Cache values just written in this transaction."""
-        self.cache[(resource, pk)] = (CATALOG[resource], state)
-
-
 class Projector:
     """Keeps one read model (a :class:`ReadSchema`) up to date with the store."""
 
@@ -196,7 +112,7 @@ class Projector:
             extend_existing=True,
         )
         self._local = threading.Lock()
-        self._pending: dict[Table, list[dict]] = defaultdict(list)
+        self._inserts = Inserts()
         self.schema.create(engine)
 
     # position -----------------------------------------------------------
@@ -254,11 +170,13 @@ class Projector:
 
     # applying -----------------------------------------------------------
     def _apply(self, conn: Connection, events: list) -> None:
-        self._pending.clear()
-        loader = Loader(conn, self.schema)
+        self._inserts = Inserts()
+        loader = Loader(conn, self.schema, self._inserts)
         dirty: dict[str, set[int]] = defaultdict(set)
+        created: dict[str, set[int]] = defaultdict(set)  # ids by family
         for ev in events:
             if isinstance(ev, Record.Created):
+                created[CATALOG[ev.resource].family].add(ev.pk)
                 state = {**ev.values, "created": naive_iso(ev.timestamp), "modified": naive_iso(ev.timestamp)}
                 self._write(conn, CATALOG[ev.resource], ev.pk, None, state, dirty)
                 loader.remember(ev.resource, ev.pk, state)
@@ -276,19 +194,25 @@ class Projector:
                              "modified": naive_iso(ev.timestamp)}
                     self._write(conn, res, pk, old, state, dirty)
                     loader.remember(res.name, pk, state)
-        self._drain(conn)
+        touched = {ev.resource for ev in events if isinstance(ev, (Record.Created, Record.Updated, Record.Deleted))}
         for res in RESOURCES:
             for hook in res.projection_hooks:
-                PROJECTION_HOOKS[hook](self, conn, loader, dirty)
+                watched, run = PROJECTION_HOOKS[hook]
+                if touched & watched:
+                    for name in watched:
+                        self._inserts.drain(conn, self.schema.table(CATALOG[name]))
+                    run(self, conn, loader, dirty)
         for res in RESOURCES:
             if res.tree and dirty.get(res.name):
                 self._renumber(conn, loader, res, dirty)
-        self._expand(conn, loader, dirty)
-        self._render(conn, loader, dirty)
+        self._expand(conn, loader, dirty, created)
+        self._render(conn, loader, dirty, created)
+        self._drain(conn)
 
     def _renumber(self, conn: Connection, loader: Loader, res: Resource, dirty) -> None:
         """Refresh the nested-set numbers of a tree resource after a change."""
         t = self.schema.table(res)
+        self._inserts.drain(conn, t)
         nodes = {row.id: _decode(row.state) for row in conn.execute(select(t.c.id, t.c.state))}
         for pk, numbers in number_tree(nodes, order=res.tree_order).items():
             for name, source in res.inherit:
@@ -301,8 +225,12 @@ class Projector:
         state = {**loader.state(res.name, pk)[1], **values}
         row = _row(res, pk, state)
         t = self.schema.table(res)
-        conn.execute(update(t).where(t.c.id == bindparam("b_pk")),
-                     {"b_pk": pk, "state": row["state"], **{k: row[k] for k in values if k in t.c}})
+        changed = {"state": row["state"], **{k: row[k] for k in values if k in t.c}}
+        waiting = self._inserts.waiting(t, pk)
+        if waiting is not None:
+            waiting.update(changed)
+        else:
+            conn.execute(update(t).where(t.c.id == bindparam("b_pk")), {"b_pk": pk, **changed})
         loader.remember(res.name, pk, state)
         dirty[res.name].add(pk)
 
@@ -318,8 +246,9 @@ class Projector:
     def _write(self, conn: Connection, res: Resource, pk: int, old: dict | None, state: dict, dirty) -> None:
         """Store a record's new values (row, links, tags); its doc is rendered later.
 
-        New records are queued and inserted in bulk (:meth:`_drain`) before
-        any other statement runs.
+        New records are queued (:class:`Inserts`) and inserted in bulk
+        before anything reads or changes their tables, with their documents
+        when those are rendered first.
         """
         if old is None:
             self._queue_new(res, pk, state)
@@ -329,24 +258,23 @@ class Projector:
         self._touch_parents(res, old, state, dirty)
 
     def _queue_new(self, res: Resource, pk: int, state: dict) -> None:
-        self._pending[self.schema.table(res)].append(_row(res, pk, state))
+        add = self._inserts.add
+        add(self.schema.table(res), _row(res, pk, state), pk)
         for f in res.stored_fields:
             values = state.get(f.name) or []
             if f.kind == "m2m" and values:
-                self._pending[self.schema.links[(res.name, f.name)]] += [
-                    {"owner_id": pk, "target_id": i, "position": n} for n, i in enumerate(values)]
+                for n, i in enumerate(values):
+                    add(self.schema.links[(res.name, f.name)], {"owner_id": pk, "target_id": i, "position": n}, (pk, n))
             elif f.kind == "tags" and values:
-                self._pending[self.schema.tags] += [
-                    {"family": res.family, "object_id": pk, "name": n, "position": i} for i, n in enumerate(values)]
+                for i, n in enumerate(values):
+                    add(self.schema.tags, {"family": res.family, "object_id": pk, "name": n, "position": i},
+                        (res.family, pk, i))
         if res.base_object:
-            self._pending[self.schema.base_objects].append({"id": pk, "doc": b"{}", **_base_object_row(res, state)})
+            add(self.schema.base_objects, {"id": pk, "doc": b"{}", **_base_object_row(res, state)}, pk)
 
     def _drain(self, conn: Connection) -> None:
-        """Insert the queued rows, one executemany per table."""
-        for table, rows in self._pending.items():
-            if rows:
-                conn.execute(insert(table), rows)
-        self._pending.clear()
+        """Insert every queued row (before a statement that reads or changes them)."""
+        self._inserts.drain(conn)
 
     def _update_row(self, conn: Connection, res: Resource, pk: int, old: dict, state: dict) -> None:
         self._drain(conn)
@@ -399,8 +327,13 @@ class Projector:
                     continue
                 dirty[parent.name].add(state[via])
 
-    def _expand(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]]) -> None:
-        """Add every record that nests a dirty one, transitively (fan-out)."""
+    def _expand(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]], created: dict) -> None:
+        """Add every record that nests a dirty one, transitively (fan-out).
+
+        Records ``created`` in this batch (ids by family) are skipped when
+        looking for referrers: whatever references them was written after
+        them, so it is in this batch (already dirty) or in a later one.
+        """
         frontier = {name: set(ids) for name, ids in dirty.items() if ids}
         while frontier:
             found: dict[str, set[int]] = defaultdict(set)
@@ -413,40 +346,45 @@ class Projector:
                         found[parent] |= pks - dirty[parent]
                         dirty[parent] |= pks
                 for owner, field, kind in INCOMING.get(name, ()):
-                    for chunk in _chunks(sorted(ids)):
+                    for chunk in chunks(sorted(ids - created[CATALOG[name].family])):
                         if kind == "fk":
                             t = self.schema.table(owner)
-                            query = select(t.c.id).where(t.c[field].in_(chunk))
+                            query = select(t.c.id).where(among(t.c[field], chunk, conn.dialect.name))
                         else:
-                            link = self.schema.links[(owner.name, field)]
-                            query = select(link.c.owner_id).where(link.c.target_id.in_(chunk)).distinct()
+                            t = self.schema.links[(owner.name, field)]
+                            query = select(t.c.owner_id).where(among(t.c.target_id, chunk, conn.dialect.name)).distinct()
+                        self._inserts.drain(conn, t)
                         for pk in conn.execute(query).scalars():
                             if pk not in dirty[owner.name]:
                                 dirty[owner.name].add(pk)
                                 found[owner.name].add(pk)
             frontier = found
 
-    def _render(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]]) -> None:
-        """Re-render the representation of every dirty record."""
-        bo = self.schema.base_objects
+    def _render(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]], created: dict) -> None:
+        """Re-render the representation of every dirty record.
+
+        Documents of rows still waiting to be inserted go into the insert;
+        the others are updated.
+        """
         for name, ids in dirty.items():
             res = CATALOG[name]
-            t = self.schema.table(res)
-            rows = []
+            tables = [self.schema.table(res)] + ([self.schema.base_objects] if res.base_object else [])
+            updates: dict[Table, list[dict]] = {table: [] for table in tables}
             for child, via in CHILDREN[name]:
-                loader.prefetch(child, via, sorted(ids))
+                loader.prefetch(child, via, sorted(ids), created[res.family])
             loader.prefetch_targets(name, ids, MAX_DEPTH)
             for pk in sorted(ids):
                 found = loader.state(name, pk)
-                if found is not None:
-                    rows.append({"b_pk": pk, "b_doc": _encode(render(res, pk, found[1], loader))})
-            if not rows:
-                continue
-            conn.execute(update(t).where(t.c.id == bindparam("b_pk")).values(doc=bindparam("b_doc")), rows)
-            if res.base_object:
-                conn.execute(update(bo).where(bo.c.id == bindparam("b_pk")).values(doc=bindparam("b_doc")), rows)
-
-
-def _chunks(items: list, size: int = 500):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+                if found is None:
+                    continue
+                doc = _encode(render(res, pk, found[1], loader))
+                for table in tables:
+                    waiting = self._inserts.waiting(table, pk)
+                    if waiting is None:
+                        updates[table].append({"b_pk": pk, "b_doc": doc})
+                    else:
+                        waiting["doc"] = doc
+            for table, rows in updates.items():
+                if rows:
+                    conn.execute(update(table).where(table.c.id == bindparam("b_pk")).values(doc=bindparam("b_doc")),
+                                 rows)

@@ -29,6 +29,9 @@ class States(Protocol):
     def children(self, resource: str, via: str, pk: int) -> list[int]:
         """Ids of ``resource`` records whose ``via`` field equals ``pk``."""
 
+    #: Nested representations rendered so far, reused while the states do not change.
+    rendered: dict
+
 
 def api_url(res: Resource, pk: int, state: dict | None = None) -> str:
     """Host-relative URL of a record (``url``)."""
@@ -84,8 +87,11 @@ def _reference(f: Field, pk, states: States, depth: int, target: str | None = No
     declared = CATALOG[target or f.target]
     if f.nested is None or depth >= MAX_DEPTH:
         return api_url(concrete, pk, state)
-    shape = declared if declared.polymorphic else concrete
-    return _nested(shape, pk, state, f.nested, states, depth + 1, concrete)
+    key = (declared.name, pk, f.nested, depth)
+    if key not in states.rendered:
+        shape = declared if declared.polymorphic else concrete
+        states.rendered[key] = _nested(shape, pk, state, f.nested, states, depth + 1, concrete)
+    return states.rendered[key]
 
 
 def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None, depth: int):

@@ -19,10 +19,20 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    any_,
+    bindparam,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from commands.catalog import RESOURCES, Resource
 from commands.catalog.fields import SCALAR_KINDS, Field
+
+def among(column, ids, dialect: str):
+    """``column IN ids``; on PostgreSQL one array parameter, so the statement text stays the same."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(column.type)))
+    return column.in_(list(ids))
+
 
 _TYPES = {
     "string": lambda f: String(f.max_length) if f.max_length else Text(),

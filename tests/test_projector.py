@@ -5,13 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import msgspec
 import pytest
 from conftest import ROOT, service_env
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from commands.catalog import CATALOG
 from commands.config import Settings
 from projections.projector import Projector
+from projections.tables import ReadSchema
 from workers.runtime import Runtime
 
 
@@ -104,3 +106,59 @@ def test_cli_rebuild_and_status(rt, api):
     status = subprocess.run([sys.executable, "-m", "workers.cli", "projections", "status"],
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert status.stdout.strip() == f"projection main: position {head}, head {head}, lag 0"
+
+
+def _graph(rt) -> None:
+    """Parents and their children, appended in one transaction (so projected in one batch)."""
+    create = rt.commands.create
+    with rt.commands.deferred():
+        m = create(CATALOG["manufacturers"], {"name": "Dell"}, None).pk
+        model = create(CATALOG["assetmodels"], {"name": "R1", "type": 2, "manufacturer": m}, None).pk
+        dc = create(CATALOG["data-centers"], {"name": "DC"}, None).pk
+        room = create(CATALOG["server-rooms"], {"name": "SR", "data_center": dc}, None).pk
+        rack = create(CATALOG["racks"], {"name": "R", "server_room": room, "require_position": False}, None).pk
+        chassis = create(CATALOG["data-center-assets"], {"hostname": "chassis", "model": model, "rack": rack,
+                                                          "tags": ["a", "b"]}, None).pk
+        create(CATALOG["data-center-assets"], {"hostname": "blade", "model": model, "rack": rack,
+                                               "parent": chassis}, None)
+        eth = create(CATALOG["ethernets"], {"base_object": chassis, "mac": "00:11:22:33:44:55"}, None).pk
+        create(CATALOG["networks"], {"name": "net", "address": "10.0.0.0/24"}, None)
+        create(CATALOG["ipaddresses"], {"ethernet": eth, "address": "10.0.0.7", "hostname": "chassis"}, None)
+        rt.commands.flush()
+
+
+def _rows(engine, schema) -> dict:
+    with engine.connect() as conn:
+        return {t.name.removeprefix(schema.prefix): sorted(tuple(r) for r in conn.execute(select(t)))
+                for t in schema.all_tables if not t.name.endswith("read_positions")}
+
+
+def test_one_batch_projects_like_one_event_at_a_time(rt, monkeypatch):
+    """Children created in the batch of their parent are found in the batch; new rows get their documents on insert."""
+    _graph(rt)
+    whole = Projector(rt.write_engine, rt.store, ReadSchema(prefix="whole_"), name="whole")
+    single = Projector(rt.write_engine, rt.store, ReadSchema(prefix="single_"), name="single")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    try:
+        event.listen(rt.write_engine, "before_cursor_execute", record)
+        whole.catch_up()
+        event.remove(rt.write_engine, "before_cursor_execute", record)
+        monkeypatch.setattr("projections.projector.BATCH", 1)
+        single.catch_up()
+        rows = _rows(rt.write_engine, whole.schema)
+        assert rows == _rows(rt.write_engine, single.schema)
+        docs = {r[0]: msgspec.json.decode(r[-1]) for r in rows["read_data_center_assets"]}
+        chassis, blade = sorted(docs)
+        assert [(e["mac"], e["ipaddress"]["address"]) for e in docs[chassis]["ethernet"]] == [
+            ("00:11:22:33:44:55", "10.0.0.7")]
+        assert docs[chassis]["ipaddresses"] == ["10.0.0.7"]
+        assert (docs[chassis]["tags"], docs[blade]["parent"]["id"]) == (["a", "b"], chassis)
+        updated = {s.split()[1].removeprefix("whole_") for s in statements if s.startswith("UPDATE")}
+        assert updated == {"read_networks", "read_ipaddresses"}  # rows that projection hooks place
+    finally:
+        for projector in (whole, single):
+            projector.schema.metadata.drop_all(rt.write_engine)

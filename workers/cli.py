@@ -114,7 +114,13 @@ def import_file(args) -> int:
     print(f"imported {report.created} records in {appended:.1f} s "
           f"({report.created / appended if appended else 0:.0f}/s); {len(report.errors)} invalid lines")
     if not args.no_wait:
-        rt.dispatcher.wait_for(report.position)
+        started = time.perf_counter()
+        caught_up = rt.dispatcher.wait_for(report.position)
+        waited = f"{time.perf_counter() - started:.1f} s"
+        if caught_up:
+            print(f"read model caught up in {waited}")
+        else:
+            print(f"read model still behind after {waited}; the projection worker goes on")
     return 1 if report.errors else 0
 
 
