@@ -208,6 +208,29 @@ class Projector:
         self._expand(conn, loader, dirty, created)
         self._render(conn, loader, dirty, created)
         self._drain(conn)
+        self._count(conn, events)
+
+    def _count(self, conn: Connection, events: list) -> None:
+        """Move the live-record counts by the records this batch created and deleted.
+
+        A resource without a count yet (first record, or a read model from
+        before counts existed) is counted from its table once, after the batch.
+        """
+        deltas: dict[str, int] = defaultdict(int)
+        for ev in events:
+            if isinstance(ev, (Record.Created, Record.Deleted)):
+                res, step = CATALOG[ev.resource], 1 if isinstance(ev, Record.Created) else -1
+                deltas[res.name] += step
+                if res.base_object:
+                    deltas["base-objects"] += step
+        counts = self.schema.counts
+        for name, delta in deltas.items():
+            if not delta:
+                continue
+            moved = conn.execute(update(counts).where(counts.c.name == name).values(rows=counts.c.rows + delta))
+            if moved.rowcount == 0:
+                rows = select(func.count()).select_from(self.schema.table(CATALOG[name])).scalar_subquery()
+                conn.execute(insert(counts).values(name=name, rows=rows))
 
     def _renumber(self, conn: Connection, loader: Loader, res: Resource, dirty) -> None:
         """Refresh the nested-set numbers of a tree resource after a change."""

@@ -67,32 +67,48 @@ class ReadModel:
 
         ``params`` maps each query parameter to its value (a list when repeated).
         Raises :class:`FilterError` for a lookup value that cannot be used.
+        The count comes first: an unfiltered list reads it from the projector's
+        counts. A page past the middle is read from the end, in reverse order.
         """
         t = self.schema.table(res)
         conditions, ignored = self.filters.compile(res, params)
         conditions += [t.c[k] == v for k, v in (scope or {}).items()]
-        order = self.ordering(res, t, last(params.get("ordering")))
-        # deferred join: the offset walks narrow (indexed) rows, documents are read for the page only
-        page = select(t.c.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
+        keys = self.ordering(res, t, last(params.get("ordering")))
         with self.engine.connect() as conn:
-            count = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()
-            docs = list(conn.execute(select(t.c.doc).where(t.c.id.in_(page)).order_by(*order)).scalars())
+            count = self._count(conn, res, t, conditions)
+            backwards = offset > count // 2
+            if backwards:
+                limit, offset = min(limit, count - offset), max(0, count - offset - limit)
+            if limit <= 0:
+                return count, [], ignored
+            # deferred join: the offset walks narrow (indexed) rows, documents are read for the page only
+            ids = select(t.c.id).where(*conditions).order_by(*_clauses(keys, backwards)).limit(limit).offset(offset)
+            docs = list(conn.execute(select(t.c.doc).where(t.c.id.in_(ids)).order_by(*_clauses(keys))).scalars())
         return count, docs, ignored
 
-    def ordering(self, res: Resource, t, raw: str | None) -> list:
-        """ORDER BY clauses: the ``ordering`` parameter, else the default, then id."""
-        clauses = []
+    def _count(self, conn, res: Resource, t, conditions: list) -> int:
+        """Rows matching ``conditions``; without any, the projector's count (when it has one)."""
+        if not conditions:
+            counts = self.schema.counts
+            kept = conn.execute(select(counts.c.rows).where(counts.c.name == res.name)).scalar()
+            if kept is not None:
+                return kept
+        return conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()
+
+    def ordering(self, res: Resource, t, raw: str | None) -> list[tuple]:
+        """Sort keys (expression, descending): the ``ordering`` parameter, else the default, then id."""
+        keys = []
         for name in (raw or "").split(","):
             name = name.strip()
             column = t.c.get(name.lstrip("-")) if name.lstrip("-") not in ("state", "doc") else None
             if column is not None:
-                clauses.append(column.desc() if name.startswith("-") else column.asc())
-        if not clauses:
+                keys.append((column, name.startswith("-")))
+        if not keys:
             for name in res.ordering:
                 column = self._sort_key(res, t, name.lstrip("-"))
                 if column is not None:
-                    clauses.append(column.desc() if name.startswith("-") else column.asc())
-        return clauses + [t.c.id.asc()]
+                    keys.append((column, name.startswith("-")))
+        return keys + [(t.c.id, False)]
 
     def _sort_key(self, res: Resource, t, path: str):
         """A column, or a scalar subquery for a relation path like ``service__name``."""
@@ -106,3 +122,8 @@ class ReadModel:
         tt = self.schema.table(target)
         inner = self._sort_key(target, tt, rest)
         return None if inner is None else select(inner).where(tt.c.id == t.c[first]).scalar_subquery()
+
+
+def _clauses(keys: list[tuple], reverse: bool = False) -> list:
+    """ORDER BY clauses of sort keys, all directions flipped when ``reverse``."""
+    return [expr.desc() if descending != reverse else expr.asc() for expr, descending in keys]

@@ -92,6 +92,13 @@ class ReadSchema:
             Column("position", Integer, nullable=False),
             Index(f"ix_{prefix}read_tags_name", "name", "family"),
         )
+        #: Live records per resource (and "base-objects"), kept by the projector: unfiltered lists
+        #: are counted without scanning.
+        self.counts = Table(
+            f"{prefix}read_counts", self.metadata,
+            Column("name", String(64), primary_key=True),
+            Column("rows", BigInteger, nullable=False),
+        )
 
     def _resource_table(self, res: Resource) -> Table:
         name = self.prefix + table_name(res)

@@ -75,6 +75,29 @@ def test_a_failing_batch_leaves_nothing_behind(embedded, monkeypatch):
     assert len(_snapshot(rt)["read_manufacturers"]) == 1
 
 
+def test_counts_follow_creates_and_deletes(rt):
+    assert rt.dispatcher.wait_for(_seed(rt))
+    counts = rt.schema.counts
+    with rt.read_engine.connect() as conn:
+        kept = dict(conn.execute(select(counts.c.name, counts.c.rows)).all())
+    assert kept == {"manufacturers": 1, "assetmodels": 1, "data-centers": 1, "server-rooms": 1, "racks": 1,
+                    "data-center-assets": 3, "base-objects": 3}
+
+
+def test_a_missing_count_is_taken_from_the_table(rt, api):
+    """A read model from before counts existed: lists count rows, the next write stores the count."""
+    assert rt.dispatcher.wait_for(_seed(rt))
+    counts = rt.schema.counts
+    with rt.write_engine.begin() as conn:
+        conn.execute(counts.delete())
+    assert api.get("/api/data-center-assets/").json["count"] == 3
+    api.create("data-center-assets", {"hostname": "h9", "model": 1, "rack": 1})
+    with rt.read_engine.connect() as conn:
+        kept = dict(conn.execute(select(counts.c.name, counts.c.rows)).all())
+    assert kept == {"data-center-assets": 4, "base-objects": 4}
+    assert api.get("/api/base-objects/").json["count"] == 4
+
+
 def test_position_moves_only_by_compare_and_set(rt):
     rt.commands.create(CATALOG["manufacturers"], {"name": "A"}, None)
     head = rt.projector.catch_up()
@@ -158,7 +181,7 @@ def test_one_batch_projects_like_one_event_at_a_time(rt, monkeypatch):
         assert docs[chassis]["ipaddresses"] == ["10.0.0.7"]
         assert (docs[chassis]["tags"], docs[blade]["parent"]["id"]) == (["a", "b"], chassis)
         updated = {s.split()[1].removeprefix("whole_") for s in statements if s.startswith("UPDATE")}
-        assert updated == {"read_networks", "read_ipaddresses"}  # rows that projection hooks place
+        assert updated == {"read_counts", "read_networks", "read_ipaddresses"}  # counts, rows hooks place
     finally:
         for projector in (whole, single):
             projector.schema.metadata.drop_all(rt.write_engine)
