@@ -83,7 +83,8 @@ QUERIES = [
     ("tag AND tag", {"tag": ["db", "gpu"]}),
     ("invoice_date__lte + ordering", {"invoice_date__lte": "2016-06-01", "ordering": "-invoice_date"}),
     ("plain list", {}),
-    ("deep offset", {"offset": "__DEEP__"}),
+    ("deep offset (last page)", {"offset": "__DEEP__"}),
+    ("middle offset (N/2)", {"offset": "__MIDDLE__"}),
     ("detail GET", None),
     ("base-objects name__startswith", {"name__startswith": "srv-alpha-00003"}),
 ]
@@ -114,6 +115,8 @@ def _path(name: str, params, n: int) -> str:
     params = dict(params, limit="100")
     if params.get("offset") == "__DEEP__":
         params["offset"] = str(max(0, n - 100))
+    if params.get("offset") == "__MIDDLE__":
+        params["offset"] = str(n // 2)
     return base + "?" + urlencode(params, doseq=True)
 
 
