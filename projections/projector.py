@@ -114,6 +114,9 @@ class Projector:
         self._local = threading.Lock()
         self._inserts = Inserts()
         self.schema.create(engine)
+        with self.engine.begin() as conn:
+            self._lock(conn)
+            self._recount_missing(conn)
 
     # position -----------------------------------------------------------
     def position(self, conn: Connection | None = None) -> int:
@@ -213,8 +216,9 @@ class Projector:
     def _count(self, conn: Connection, events: list) -> None:
         """Move the live-record counts by the records this batch created and deleted.
 
-        A resource without a count yet (first record, or a read model from
-        before counts existed) is counted from its table once, after the batch.
+        A resource without a count (a new or emptied read model, or one from
+        before counts existed) is then counted from its table, which already
+        holds the batch.
         """
         deltas: dict[str, int] = defaultdict(int)
         for ev in events:
@@ -225,12 +229,16 @@ class Projector:
                     deltas["base-objects"] += step
         counts = self.schema.counts
         for name, delta in deltas.items():
-            if not delta:
-                continue
-            moved = conn.execute(update(counts).where(counts.c.name == name).values(rows=counts.c.rows + delta))
-            if moved.rowcount == 0:
-                rows = select(func.count()).select_from(self.schema.table(CATALOG[name])).scalar_subquery()
-                conn.execute(insert(counts).values(name=name, rows=rows))
+            if delta:
+                conn.execute(update(counts).where(counts.c.name == name).values(rows=counts.c.rows + delta))
+        self._recount_missing(conn)
+
+    def _recount_missing(self, conn: Connection) -> None:
+        """Count the records of every resource that has no count (yet, or any more) from its table."""
+        names = {r.name for r in RESOURCES if not r.polymorphic} | {"base-objects"}
+        for name in sorted(names - set(conn.execute(select(self.schema.counts.c.name)).scalars())):
+            rows = select(func.count()).select_from(self.schema.table(CATALOG[name])).scalar_subquery()
+            conn.execute(insert(self.schema.counts).values(name=name, rows=rows))
 
     def _renumber(self, conn: Connection, loader: Loader, res: Resource, dirty) -> None:
         """Refresh the nested-set numbers of a tree resource after a change."""

@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT, service_env
 from sqlalchemy import event, select
 
-from commands.catalog import CATALOG
+from commands.catalog import CATALOG, RESOURCES
 from commands.config import Settings
 from projections.projector import Projector
 from projections.tables import ReadSchema
@@ -79,13 +79,13 @@ def test_counts_follow_creates_and_deletes(rt):
     assert rt.dispatcher.wait_for(_seed(rt))
     counts = rt.schema.counts
     with rt.read_engine.connect() as conn:
-        kept = dict(conn.execute(select(counts.c.name, counts.c.rows)).all())
+        kept = {name: rows for name, rows in conn.execute(select(counts.c.name, counts.c.rows)) if rows}
     assert kept == {"manufacturers": 1, "assetmodels": 1, "data-centers": 1, "server-rooms": 1, "racks": 1,
                     "data-center-assets": 3, "base-objects": 3}
 
 
 def test_a_missing_count_is_taken_from_the_table(rt, api):
-    """A read model from before counts existed: lists count rows, the next write stores the count."""
+    """A read model from before counts existed: lists count rows, the next batch stores every count."""
     assert rt.dispatcher.wait_for(_seed(rt))
     counts = rt.schema.counts
     with rt.write_engine.begin() as conn:
@@ -94,7 +94,8 @@ def test_a_missing_count_is_taken_from_the_table(rt, api):
     api.create("data-center-assets", {"hostname": "h9", "model": 1, "rack": 1})
     with rt.read_engine.connect() as conn:
         kept = dict(conn.execute(select(counts.c.name, counts.c.rows)).all())
-    assert kept == {"data-center-assets": 4, "base-objects": 4}
+    assert len(kept) == len([r for r in RESOURCES if not r.polymorphic]) + 1  # and "base-objects"
+    assert (kept["data-center-assets"], kept["base-objects"], kept["manufacturers"], kept["racks"]) == (4, 4, 1, 1)
     assert api.get("/api/base-objects/").json["count"] == 4
 
 
