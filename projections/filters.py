@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import String, and_, cast, extract, false, func, or_, select
+from sqlalchemy import String, and_, cast, extract, false, func, select, union_all
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
 
@@ -125,8 +125,7 @@ class Filters:
         if name in res.filter_fields:
             return self._exact_or_empty(res, t, name.split("__"), raw)
         if name in res.extended_filters:
-            clauses = [self._exact_or_empty(res, t, p.split("__"), raw) for p in res.extended_filters[name]]
-            return or_(*clauses)
+            return _either(t, [self._exact_or_empty(res, t, p.split("__"), raw) for p in res.extended_filters[name]])
         path, _, lookup = name.rpartition("__")
         if not path or lookup not in _ALL_LOOKUPS:
             return None
@@ -135,7 +134,7 @@ class Filters:
         if path in res.extended_filters:
             clauses = [c for p in res.extended_filters[path]
                        if (c := self._lookup(res, t, p.split("__"), lookup, raw, name)) is not None]
-            return or_(*clauses) if clauses else None
+            return _either(t, clauses) if clauses else None
         return None
 
     # paths ----------------------------------------------------------------
@@ -194,7 +193,7 @@ class Filters:
                 inner = self._path(child, ct, rest, leaf) if rest else None
                 if inner is not None:
                     clauses.append(t.c.id.in_(select(ct.c[via]).where(inner)))
-            return or_(*clauses) if clauses else None
+            return _either(t, clauses) if clauses else None
         return None
 
     def _union(self, targets, parts: list[str], leaf):
@@ -296,7 +295,10 @@ class Filters:
 
     def _text(self, col, lookup: str, raw: str):
         """Case-sensitive and -insensitive matching, identical on SQLite and PostgreSQL."""
-        if self.dialect == "postgresql":  # LIKE / ILIKE, served by the trigram indexes
+        if self.dialect == "postgresql" and lookup == "istartswith":  # as ILIKE does it, served by lower() btree
+            escaped = raw.replace("/", "//").replace("%", "/%").replace("_", "/_")
+            return func.lower(col).like(func.lower(escaped) + "%", escape="/")
+        if self.dialect == "postgresql":  # LIKE / ILIKE: byte-order btree for startswith, trigrams otherwise
             return getattr(col, lookup)(raw, autoescape=True)
         insensitive = lookup.startswith("i")
         op = lookup[1:] if insensitive else lookup
@@ -307,6 +309,16 @@ class Filters:
             return func.instr(col, raw) > 0
         size = len(raw)
         return func.substr(col, 1 if op == "startswith" else -size, size) == raw if size else col.is_not(None)
+
+
+def _either(t, clauses: list):
+    """OR of conditions on ``t`` as one set of ids (a UNION ALL), so that each keeps its own index.
+
+    PostgreSQL plans ``id IN (a) OR id IN (b)`` as a filter over every row.
+    """
+    if len(clauses) == 1:
+        return clauses[0]
+    return t.c.id.in_(union_all(*(select(t.c.id).where(c) for c in clauses)))
 
 
 def _strict(kind: str, raw: str):

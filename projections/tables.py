@@ -21,6 +21,8 @@ from sqlalchemy import (
     Text,
     any_,
     bindparam,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -72,6 +74,7 @@ class ReadSchema:
     def __init__(self, prefix: str = ""):
         self.prefix = prefix
         self.metadata = MetaData()
+        self.postgresql_indexes: list[Index] = []
         self.resources = {r.name: self._resource_table(r) for r in RESOURCES if not r.polymorphic}
         self.links = {(r.name, f.name): self._link_table(r, f)
                       for r in RESOURCES if not r.polymorphic for f in r.stored_fields if f.kind == "m2m"}
@@ -90,7 +93,7 @@ class ReadSchema:
             Column("object_id", BigInteger, primary_key=True),
             Column("name", String(100), primary_key=True),
             Column("position", Integer, nullable=False),
-            Index(f"ix_{prefix}read_tags_name", "name", "family"),
+            Index(f"ix_{prefix}read_tags_by_name", "family", "name", "object_id"),  # index-only: ids of a tag
         )
         #: Live records per resource (and "base-objects"), kept by the projector: unfiltered lists
         #: are counted without scanning.
@@ -112,10 +115,18 @@ class ReadSchema:
         table = Table(name, self.metadata, *cols)
         for f in column_fields(res):
             if f.kind in ("string", "mac") and f.name in res.filter_fields:
-                # PostgreSQL: trigram GIN for (i)contains / (i)startswith / (i)endswith
-                Index(f"ix_{name}_{f.name}_trgm", table.c[f.name], postgresql_using="gin",
-                      postgresql_ops={f.name: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
+                self._text_indexes(table, f.name)
         return table
+
+    def _text_indexes(self, table: Table, column: str) -> None:
+        """PostgreSQL: trigram GIN for (i)contains / (i)endswith; byte-order btrees for (i)startswith."""
+        lower = func.lower(table.c[column]).label(f"lower_{column}")
+        self.postgresql_indexes += [index.ddl_if(dialect="postgresql") for index in (
+            Index(f"ix_{table.name}_{column}_trgm", table.c[column], postgresql_using="gin",
+                  postgresql_ops={column: "gin_trgm_ops"}),
+            Index(f"ix_{table.name}_{column}_prefix", table.c[column], postgresql_ops={column: "text_pattern_ops"}),
+            Index(f"ix_{table.name}_{column}_iprefix", lower, postgresql_ops={lower.name: "text_pattern_ops"}),
+        )]
 
     def _link_table(self, res: Resource, f: Field) -> Table:
         name = f"{self.prefix}{table_name(res)}__{f.name}"
@@ -128,11 +139,25 @@ class ReadSchema:
         )
 
     def create(self, engine) -> None:
-        """Create the tables (and on PostgreSQL the trigram extension their indexes use)."""
-        if engine.dialect.name == "postgresql":
+        """Create the tables, and the indexes that tables of an older read model lack.
+
+        On PostgreSQL also the trigram extension that text indexes use.
+        """
+        postgresql = engine.dialect.name == "postgresql"
+        if postgresql:
             with engine.begin() as conn:
                 conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         self.metadata.create_all(engine)
+        listed = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()" if postgresql
+                  else "SELECT name FROM sqlite_master WHERE type = 'index'")
+        with engine.begin() as conn:
+            skipped = set(conn.execute(text(listed)).scalars())
+            if not postgresql:
+                skipped |= {index.name for index in self.postgresql_indexes}
+            for table in self.metadata.sorted_tables:
+                for index in table.indexes:
+                    if index.name not in skipped:
+                        index.create(conn)
 
     def table(self, res: Resource) -> Table:
         """The table holding records of ``res`` (base-objects: the shared table)."""

@@ -54,6 +54,9 @@ ALL = ["DB-delta", "Srv-Alpha", "db-gamma", "srv-beta"]
     ({"model__name": "DL380"}, ["DB-delta", "db-gamma"]),
     ({"hostname__startswith": "srv"}, ["srv-beta"]),
     ({"hostname__istartswith": "srv"}, ["Srv-Alpha", "srv-beta"]),
+    ({"hostname__istartswith": "SRV-A"}, ["Srv-Alpha"]),
+    ({"hostname__istartswith": "s_v"}, []),  # wildcards are literal
+    ({"hostname__istartswith": "%"}, []),
     ({"hostname__endswith": "ta"}, ["DB-delta", "srv-beta"]),
     ({"hostname__iendswith": "A"}, ["DB-delta", "Srv-Alpha", "db-gamma", "srv-beta"]),
     ({"hostname__contains": "DB"}, ["DB-delta"]),

@@ -26,7 +26,10 @@ def _regexp(pattern: str, value) -> bool:
 def make_engine(url: str, writer: bool = False) -> Engine:
     """An engine for the read side; SQLite writers take the write lock up front."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        # readers: no server-side prepared statements, so every query is planned for its own values
+        # (a generic plan cannot use an index for LIKE 'prefix%')
+        options = {} if writer or "+psycopg" not in url else {"connect_args": {"prepare_threshold": None}}
+        return create_engine(url, pool_pre_ping=True, **options)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
