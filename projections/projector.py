@@ -167,8 +167,13 @@ class Projector:
         """Empty the read model and replay the whole store into it."""
         with self._local, self.engine.begin() as conn:
             self._lock(conn)
-            for table in reversed(self.schema.all_tables):
-                conn.execute(delete(table))
+            tables = list(reversed(self.schema.all_tables))
+            if conn.dialect.name == "postgresql":  # one statement, and no dead rows left behind
+                conn.execute(text("TRUNCATE " + ", ".join(conn.dialect.identifier_preparer.format_table(t)
+                                                          for t in tables)))
+            else:
+                for table in tables:
+                    conn.execute(delete(table))
         return self.catch_up(progress=progress)
 
     # applying -----------------------------------------------------------
