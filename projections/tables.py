@@ -25,6 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.schema import CreateIndex
 
 from commands.catalog import RESOURCES, Resource
 from commands.catalog.fields import SCALAR_KINDS, Field
@@ -157,7 +158,7 @@ class ReadSchema:
             for table in self.metadata.sorted_tables:
                 for index in table.indexes:
                     if index.name not in skipped:
-                        index.create(conn)
+                        conn.execute(CreateIndex(index, if_not_exists=True))  # another process may be first
 
     def table(self, res: Resource) -> Table:
         """The table holding records of ``res`` (base-objects: the shared table)."""

@@ -8,7 +8,7 @@ import sys
 import msgspec
 import pytest
 from conftest import ROOT, service_env
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select, text
 
 from commands.catalog import CATALOG, RESOURCES
 from commands.config import Settings
@@ -186,3 +186,16 @@ def test_one_batch_projects_like_one_event_at_a_time(rt, monkeypatch):
     finally:
         for projector in (whole, single):
             projector.schema.metadata.drop_all(rt.write_engine)
+
+
+def test_indexes_an_older_read_model_lacks_are_added_at_start(rt):
+    wanted = {"read_tags": "ix_read_tags_by_name"}
+    if not rt.settings.embedded:
+        wanted["read_data_center_assets"] = "ix_read_data_center_assets_hostname_iprefix"
+    with rt.write_engine.begin() as conn:
+        for name in wanted.values():
+            conn.execute(text(f"DROP INDEX {name}"))
+    assert not {n for t, n in wanted.items() if n in {i["name"] for i in inspect(rt.write_engine).get_indexes(t)}}
+    rt.schema.create(rt.write_engine)
+    for table, name in wanted.items():
+        assert name in {i["name"] for i in inspect(rt.write_engine).get_indexes(table)}
