@@ -4,7 +4,7 @@ from .fields import (
     CREATED, ID, MODIFIED, UI_URL, URL, choice, date, decimal, fk, m2m, string, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_LINKS, BASE_OBJECT_START, named
+from .shapes import BASE_OBJECT_LINKS, BASE_OBJECT_START, PRICE_CURRENCY, named
 
 DOMAINS = Resource(
     name='domains',
@@ -61,7 +61,7 @@ DOMAIN_CONTRACTS = Resource(
         fk('domain', 'domains', required=True, on_delete='cascade'),
         date('expiration_date', null=True),
         decimal('price', 15, 2, null=True),
-        string('price_currency', 3, read_only=True, default='XXX'),
+        PRICE_CURRENCY,
         CREATED,
         MODIFIED,
     ),

@@ -4,7 +4,7 @@ from .fields import (
     CREATED, ID, MODIFIED, STR, UI_URL, URL, choice, date, decimal, fk, integer, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_START, named
+from .shapes import BASE_OBJECT_START, PRICE, named
 
 LICENCES = Resource(
     name='licences',
@@ -23,8 +23,7 @@ LICENCES = Resource(
         CREATED,
         MODIFIED,
         text('remarks'),
-        string('price_currency', 3, read_only=True, default='XXX'),
-        decimal('price', 15, 2, null=True),
+        *PRICE,
         integer('number_bought', required=True),
         text('sn', null=True),
         string('niw', 200, blank=False, default='N/A', unique=True),

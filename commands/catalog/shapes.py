@@ -59,10 +59,16 @@ BASE_OBJECT_LINKS = (
 #: BaseObject fields that assets render right after ``__str__``.
 BASE_OBJECT_HEAD = (*BASE_OBJECT_LINKS, UI_URL)
 
+#: ISO 4217's code for "no currency": the default currency of Ralph's (django-money) prices.
+NO_CURRENCY = 'XXX'
+#: The currency of ``price``: read-only in Ralph's API, so it stays the default.
+PRICE_CURRENCY = string('price_currency', 3, read_only=True, default=NO_CURRENCY)
+#: A price with its currency, in the order most of Ralph's models declare them.
+PRICE = (PRICE_CURRENCY, decimal('price', 15, 2, null=True))
+
 #: Fields of Ralph's ``assets.Asset`` (data-center and back-office assets).
 ASSET_FIELDS = (
-    string('price_currency', 3, read_only=True, default='XXX'),
-    decimal('price', 15, 2, null=True),
+    *PRICE,
     string('hostname', 255, null=True),
     string('sn', 200, null=True, unique=True, verbose_name='SN'),
     string('barcode', 200, null=True, unique=True),

@@ -28,30 +28,14 @@ SIM_CARD = Resource(
 )
 
 
-SIM_CARD_FEATURE = Resource(
-    name='sim-card-feature',
-    model='sim_cards.SIMCardFeatures',
-    ordering=('name',),
-    filter_fields=(),
-    fields=(
-        ID,
-        string('name', 255, required=True, blank=False, unique=True),
-        UI_URL,
-    ),
-)
+def _dictionary(name: str, model: str) -> Resource:
+    """A SIM card dictionary: a unique name, rendered as id, name, ui_url."""
+    return Resource(name=name, model=model, ordering=('name',), filter_fields=(),
+                    fields=(ID, string('name', 255, required=True, blank=False, unique=True), UI_URL))
 
 
-SIM_CARD_CELLULAR_CARRIER = Resource(
-    name='sim-card-cellular-carrier',
-    model='sim_cards.CellularCarrier',
-    ordering=('name',),
-    filter_fields=(),
-    fields=(
-        ID,
-        string('name', 255, required=True, blank=False, unique=True),
-        UI_URL,
-    ),
-)
+SIM_CARD_FEATURE = _dictionary('sim-card-feature', 'sim_cards.SIMCardFeatures')
+SIM_CARD_CELLULAR_CARRIER = _dictionary('sim-card-cellular-carrier', 'sim_cards.CellularCarrier')
 
 RESOURCES = (
     SIM_CARD,

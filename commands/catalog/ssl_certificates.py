@@ -1,10 +1,10 @@
 """Catalogue declarations: Ralph's `ssl_certificates` app."""
 
 from .fields import (
-    CREATED, MODIFIED, STR, UI_URL, choice, date, decimal, fk, reverse, string, tags, text,
+    CREATED, MODIFIED, STR, UI_URL, choice, date, fk, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_START
+from .shapes import BASE_OBJECT_START, PRICE
 
 SSLCERTIFICATES = Resource(
     name='sslcertificates',
@@ -24,8 +24,7 @@ SSLCERTIFICATES = Resource(
         CREATED,
         MODIFIED,
         text('remarks'),
-        string('price_currency', 3, read_only=True, default='XXX'),
-        decimal('price', 15, 2, null=True),
+        *PRICE,
         string('name', 255, required=True, blank=False, help_text='Full certificate name'),
         string('domain_ssl', 255, help_text='Full domain name'),
         choice('certificate_type', ((1, 'EV'), (2, 'OV'), (3, 'DV'), (4, 'Wildcard'), (5, 'Multisan'), (6, 'CA ENT')), default=2),

@@ -1,11 +1,11 @@
 """Catalogue declarations: Ralph's `supports` app."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, choice, date, decimal, fk, integer, m2m,
+    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, choice, date, fk, integer, m2m,
     string, tags, text,
 )
 from .resource import Resource
-from .shapes import named
+from .shapes import PRICE, named
 
 SUPPORTS = Resource(
     name='supports',
@@ -26,8 +26,7 @@ SUPPORTS = Resource(
         MODIFIED,
         text('remarks'),
         string('name', 75, required=True, blank=False),
-        string('price_currency', 3, read_only=True, default='XXX'),
-        decimal('price', 15, 2, null=True),
+        *PRICE,
         choice('asset_type', ((1, 'back office'), (2, 'data center'), (3, 'part'), (4, 'all')), default=4),
         string('contract_id', 50, required=True, blank=False),
         string('description', 100),
