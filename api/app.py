@@ -15,6 +15,9 @@ from .auth import AuthMiddleware
 from .resources import Collection, Item
 from .root import ApiRoot, TokenAuth
 
+#: A record id in a URL: what a 64-bit id column holds (anything else is no route: 404).
+ID = "int(min=0, max=9223372036854775807)"
+
 
 def create_app(runtime: Runtime | None = None) -> falcon.App:
     """Build the API around ``runtime`` (from the environment when omitted)."""
@@ -33,10 +36,10 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
         nested = (Collection(rt, values, owner=res), Item(rt, values, owner=res)) if res.has_custom_fields else None
         for prefix in (res.name, *res.aliases):
             app.add_route(f"/api/{prefix}/", collection)
-            app.add_route(f"/api/{prefix}/{{pk:int}}/", item)
+            app.add_route(f"/api/{prefix}/{{pk:{ID}}}/", item)
             if nested and not res.polymorphic:
-                app.add_route(f"/api/{prefix}/{{pk:int}}/customfields/", nested[0])
-                app.add_route(f"/api/{prefix}/{{pk:int}}/customfields/{{item:int}}/", nested[1])
+                app.add_route(f"/api/{prefix}/{{pk:{ID}}}/customfields/", nested[0])
+                app.add_route(f"/api/{prefix}/{{pk:{ID}}}/customfields/{{item:{ID}}}/", nested[1])
     app.add_sink(_append_slash, r"^/api(/[^/]+)*$")
     return app
 

@@ -54,6 +54,8 @@ def authenticate(reads: ReadModel, secret_key: str, header: str | None) -> tuple
 
 def check_credentials(reads: ReadModel, username: str, password: str) -> tuple[int, dict] | None:
     """The user with this username and password, or None."""
+    if "\x00" in username:
+        return None
     found = reads.find(CATALOG["users"], "username", username)
     if found is None or not check_password(password, found[1].get("password")):
         return None

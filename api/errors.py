@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 import falcon
 import msgspec
+from sqlalchemy.exc import OperationalError
 
 from commands.handlers import Conflict, NotFound
 from commands.validation import ValidationFailed
 from projections.filters import FilterError
 
 _encode = msgspec.json.Encoder().encode
+log = logging.getLogger("ralph_es.api")
 
 
 class ApiError(Exception):
@@ -64,8 +69,27 @@ def _http_error(req, resp, ex: falcon.HTTPError, params):
     _send(resp, ex.status_code, {"detail": message}, dict(ex.headers or {}))
 
 
+def _unexpected(req, resp, ex: Exception, params):
+    """Any other exception: logged with a request id that the JSON 500 body also carries."""
+    request_id = uuid.uuid4().hex
+    log.error("request %s: %s %s failed", request_id, req.method, req.relative_uri, exc_info=ex)
+    _send(resp, 500, {"detail": "A server error occurred.", "request_id": request_id},
+          {"X-Request-ID": request_id})
+
+
+def _operational(req, resp, ex: OperationalError, params):
+    """A read cancelled by PostgreSQL's statement timeout is 503; any other database failure is unexpected."""
+    if getattr(ex.orig, "sqlstate", None) == "57014":  # query_canceled
+        _send(resp, 503, {"detail": "The query took too long and was cancelled; narrow it or retry later."},
+              {"Retry-After": "5"})
+        return
+    _unexpected(req, resp, ex, params)
+
+
 def install(app: falcon.App) -> None:
     """Route every error through a DRF-shaped JSON body."""
+    app.add_error_handler(Exception, _unexpected)
+    app.add_error_handler(OperationalError, _operational)
     app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(ValidationFailed, _validation)

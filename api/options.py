@@ -22,6 +22,9 @@ def field_info(f: Field) -> dict:
         info["help_text"] = f.help_text
     if f.max_length and f.kind in ("string", "text"):
         info["max_length"] = f.max_length
+    for bound in ("min_value", "max_value"):
+        if getattr(f, bound) is not None and not f.read_only:
+            info[bound] = getattr(f, bound)
     if f.kind in ("fk", "m2m") and f.target:
         info["url"] = f"/api/{f.target}/"
     if f.kind == "choice" and not f.read_only:

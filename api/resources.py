@@ -32,10 +32,11 @@ def send(req: falcon.Request, resp: falcon.Response, status: int, data: bytes) -
 
 
 def _int_param(req: falcon.Request, name: str, default: int, minimum: int) -> int:
+    """A whole-number query parameter; ``default`` when absent, not a number or below ``minimum``."""
     raw = req.get_param(name)
     try:
         value = int(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # absent, not a number, or beyond Python's 4300-digit conversion limit
         return default
     return value if value >= minimum else default
 
@@ -92,7 +93,7 @@ class Collection(_Base):
     def on_get(self, req, resp, pk: int | None = None):
         self._check(req)
         scope = self._scope(pk)
-        limit = _int_param(req, "limit", DEFAULT_LIMIT, 1)
+        limit = min(_int_param(req, "limit", DEFAULT_LIMIT, 1), self.rt.settings.max_limit)
         offset = _int_param(req, "offset", 0, 0)
         count, docs, ignored = self.rt.reads.page(self.res, req.params, limit, offset, scope)
         nxt, prev = page_links(req, count, limit, offset)
@@ -110,7 +111,7 @@ class Collection(_Base):
         self._check(req)
         scope = self._scope(pk)
         fixed = scope | ({"object_resource": self.owner.name} if self.owner else {})
-        body = parse_body(req)
+        body = parse_body(req, self.rt.settings.max_body_bytes)
         self._written(req, resp, 201, self.rt.commands.create(self.res, body, req.context.user_id, fixed))
 
     def on_options(self, req, resp, pk: int | None = None):
@@ -159,7 +160,7 @@ class Item(_Base):
 
     def _update(self, req, resp, pk: int, partial: bool):
         self._check(req)
-        body = parse_body(req)
+        body = parse_body(req, self.rt.settings.max_body_bytes)
         self._written(req, resp, 200, self.rt.commands.update(self.res, pk, body, req.context.user_id, partial))
 
     def on_delete(self, req, resp, pk: int, item: int | None = None):

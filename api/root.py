@@ -32,7 +32,7 @@ class TokenAuth:
         self.rt = rt
 
     def on_post(self, req, resp):
-        body = parse_body(req)
+        body = parse_body(req, self.rt.settings.max_body_bytes)
         missing = {k: ["This field is required."] for k in ("username", "password") if not body.get(k)}
         if missing:
             raise ApiError(400, missing)

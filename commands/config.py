@@ -15,6 +15,8 @@ class Settings:
     Without ``RALPH_ES_DATABASE_URL`` the service runs embedded: one SQLite
     file under ``./var/`` and projections applied in-process. With
     ``RALPH_ES_REDIS_URL`` writes enqueue catch-up jobs for rq workers.
+    ``max_limit`` caps a list page; ``max_body_bytes`` a request body (413 beyond);
+    ``statement_timeout`` (seconds) a PostgreSQL read query (503 beyond).
     """
 
     database_url: str
@@ -22,6 +24,9 @@ class Settings:
     secret_key: str
     write_wait_seconds: float = 10.0
     queue: str = "ralph-es-projections"
+    max_limit: int = 1000
+    max_body_bytes: int = 2_621_440
+    statement_timeout: float = 30.0
 
     @property
     def embedded(self) -> bool:
@@ -49,6 +54,9 @@ class Settings:
             secret_key=secret,
             write_wait_seconds=float(env.get("RALPH_ES_WRITE_WAIT_SECONDS", "10")),
             queue=env.get("RALPH_ES_QUEUE", "ralph-es-projections"),
+            max_limit=int(env.get("RALPH_ES_MAX_LIMIT", "1000")),
+            max_body_bytes=int(env.get("RALPH_ES_MAX_BODY_BYTES", "2621440")),
+            statement_timeout=float(env.get("RALPH_ES_STATEMENT_TIMEOUT", "30")),
         )
 
 

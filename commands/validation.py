@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -19,6 +20,10 @@ _INT = re.compile(r"^[-+]?\d+(\.0*)?$", re.ASCII)
 _PK = re.compile(r"^-?\d+$", re.ASCII)
 _MAC = re.compile(r"^([0-9A-Fa-f]{2}[-:.]?){5}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{4}\.){2}[0-9A-Fa-f]{4}$", re.ASCII)
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+#: DRF's longest numeric string (``MAX_STRING_LENGTH``).
+MAX_NUMBER_STRING = 1000
+#: django-taggit's longest tag name.
+TAG_LENGTH = 100
 _TRUE = {True, "1", "true", "True", "TRUE", "t", "T", "yes", "Yes", "y", "Y", "on", "On"}
 _FALSE = {False, "0", "false", "False", "FALSE", "f", "F", "no", "No", "n", "N", "off", "Off"}
 
@@ -122,10 +127,29 @@ def _string(f, raw, refs):
     return value
 
 
+def _bounded(f, value):
+    """``value`` when within the field's ``min_value``/``max_value`` (DRF's messages)."""
+    if f.max_value is not None and value > f.max_value:
+        raise Invalid(f"Ensure this value is less than or equal to {f.max_value}.")
+    if f.min_value is not None and value < f.min_value:
+        raise Invalid(f"Ensure this value is greater than or equal to {f.min_value}.")
+    return value
+
+
+def _number_text(raw, message: str) -> str:
+    """The text of a sent number (DRF refuses strings over 1000 characters)."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
+        raise Invalid(message)
+    if isinstance(raw, str) and len(raw) > MAX_NUMBER_STRING:
+        raise Invalid("String value too large.")
+    return raw.strip() if isinstance(raw, str) else str(raw)
+
+
 def _integer(f, raw, refs):
-    if isinstance(raw, bool) or not _INT.match(str(raw).strip()) or isinstance(raw, (list, dict)):
+    text = _number_text(raw, "A valid integer is required.")
+    if len(text) > MAX_NUMBER_STRING or not _INT.match(text):
         raise Invalid("A valid integer is required.")
-    return int(Decimal(str(raw).strip()))
+    return _bounded(f, int(text.split(".")[0]))
 
 
 def _boolean(f, raw, refs):
@@ -158,10 +182,9 @@ def _datetime(f, raw, refs):
 
 
 def _decimal(f, raw, refs):
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-        raise Invalid("A valid number is required.")
+    text = _number_text(raw, "A valid number is required.")
     try:
-        value = Decimal(str(raw).strip())
+        value = Decimal(text)
     except InvalidOperation:
         raise Invalid("A valid number is required.") from None
     if not value.is_finite():
@@ -184,12 +207,14 @@ def _decimal(f, raw, refs):
 
 
 def _float(f, raw, refs):
-    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-        raise Invalid("A valid number is required.")
+    text = _number_text(raw, "A valid number is required.")
     try:
-        return float(raw)
+        value = float(text)
     except ValueError:
         raise Invalid("A valid number is required.") from None
+    if not math.isfinite(value):
+        raise Invalid("A valid number is required.")
+    return _bounded(f, value)
 
 
 def _choice(f, raw, refs):
@@ -243,6 +268,8 @@ def _tags(f, raw, refs):
     for name in (t.strip() for t in raw):
         if "\x00" in name:
             raise Invalid("Null characters are not allowed.")
+        if len(name) > TAG_LENGTH:
+            raise Invalid(f"Ensure this field has no more than {TAG_LENGTH} characters.")
         if name and name not in names:
             names.append(name)
     return names
@@ -300,6 +327,8 @@ def _permissions(f, raw, refs):
 def _password(f, raw, refs):
     if not isinstance(raw, str) or not raw:
         raise Invalid(NOT_BLANK)
+    if "\x00" in raw:
+        raise Invalid("Null characters are not allowed.")
     return hash_password(raw)
 
 

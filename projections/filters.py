@@ -10,11 +10,11 @@ columns, so a page stays one statement whatever the filters.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import String, and_, cast, extract, false, func, select, union_all
+import re2
+from sqlalchemy import BigInteger, Integer, String, and_, cast, extract, false, func, select, union_all
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
 
@@ -33,6 +33,27 @@ DOWNCASTS = {"asset": ("data-center-assets", "back-office-assets")}
 _TRUE, _FALSE = {"true", "True", "1"}, {"false", "False", "0"}
 _YES, _NO = _TRUE | {"yes"}, _FALSE | {"no"}
 PAGE_PARAMS = frozenset({"limit", "offset", "ordering", "format"})
+#: What 32- and 64-bit integer columns hold.
+INT32, INT64 = (-2**31, 2**31 - 1), (-2**63, 2**63 - 1)
+#: Longest regular expression a ``regex``/``iregex`` lookup accepts.
+MAX_PATTERN = 1000
+#: Decimal filter values are compared within 10**±DECIMAL_EXPONENT.
+DECIMAL_EXPONENT = 100
+_OPERATORS = {"lt": lambda c, v: c < v, "lte": lambda c, v: c <= v, "gt": lambda c, v: c > v,
+              "gte": lambda c, v: c >= v, "exact": lambda c, v: c == v}
+
+
+def regex_options(case_sensitive: bool = True) -> re2.Options:
+    """RE2 options: linear-time matching, errors raised (not logged)."""
+    options = re2.Options()
+    options.log_errors = False
+    options.case_sensitive = case_sensitive
+    return options
+
+
+def compile_regex(pattern: str, case_sensitive: bool = True):
+    """A pattern compiled by RE2, which cannot backtrack (``re2.error`` when it is not RE2 syntax)."""
+    return re2.compile(pattern, options=regex_options(case_sensitive))
 
 
 class FilterError(Exception):
@@ -58,11 +79,16 @@ class Leaf:
 
 def _value(kind: str, raw: str):
     """Convert one query-string value to the column's type."""
+    if "\x00" in raw:  # no stored value holds one (and PostgreSQL refuses it as a parameter)
+        raise _Unusable(raw)
     try:
         if kind in ("int", "fk", "id", "choice", "m2m"):
             return int(raw)
         if kind == "decimal":
-            return Decimal(raw)
+            value = Decimal(raw)
+            if not value.is_finite() or abs(value.adjusted()) > DECIMAL_EXPONENT:
+                raise ValueError(raw)
+            return value
         if kind == "float":
             return float(raw)
         if kind == "date":
@@ -91,7 +117,7 @@ class Filters:
         t = self.schema.table(res)
         conditions, ignored, rest = [], [], {}
         tags = _all(params.get("tag"))
-        if tags and not res.polymorphic and res.get("tags") is not None:
+        if tags and res.get("tags") is not None:
             conditions += [t.c.id.in_(self._tagged(res, name)) for name in tags]
         elif tags:
             ignored.append("tag")
@@ -99,7 +125,7 @@ class Filters:
         for name, value in params.items():
             if name in PAGE_PARAMS or name == "tag":
                 continue
-            if name.startswith("customfield__") and res.has_custom_fields and not res.polymorphic:
+            if name.startswith("customfield__") and (res.has_custom_fields or res.polymorphic):
                 custom[name[len("customfield__"):]] = _all(value)
                 continue
             clause = self.parameter(res, t, name, last(value))
@@ -142,14 +168,16 @@ class Filters:
         def leaf(end: Leaf, col):
             if end.kind == "m2m":
                 link = self.schema.links[(end.res.name, end.column)]
-                return col.in_(select(link.c.owner_id).where(link.c.target_id == _value("m2m", raw)))
-            return col == _value(end.kind, raw)
+                return col.in_(select(link.c.owner_id).where(bounded(link.c.target_id, "exact", _value("m2m", raw))))
+            return bounded(col, "exact", _value(end.kind, raw))
 
         try:
             clause = self._path(res, t, parts, leaf)
         except _Unusable:
             return false()
-        return false() if clause is None else clause
+        if clause is None:  # base-objects: left to the concrete types (see _descendants)
+            return None if res.polymorphic else false()
+        return clause
 
     def _lookup(self, res: Resource, t, parts: list[str], lookup: str, raw: str, name: str):
         def leaf(end: Leaf, col):
@@ -165,7 +193,7 @@ class Filters:
         f = res.get(name)
         if name == "id" and not rest:
             return leaf(Leaf(res, "id", "id"), t.c.id)
-        if f is not None and f.stored and f.kind in ("fk", "m2m"):
+        if f is not None and f.stored and f.kind in ("fk", "m2m") and (name in t.c or not res.polymorphic):
             if not rest:
                 if f.kind == "m2m":
                     return leaf(Leaf(res, name, "m2m"), t.c.id)
@@ -234,6 +262,8 @@ class Filters:
     # tags, custom fields, descendants -------------------------------------
     def _tagged(self, res: Resource, name: str):
         tags = self.schema.tags
+        if "\x00" in name:
+            return select(tags.c.object_id).where(false())
         return select(tags.c.object_id).where(tags.c.family == res.family, tags.c.name == name)
 
     def _custom(self, res: Resource, attribute: str, values: list[str]):
@@ -241,53 +271,62 @@ class Filters:
         cfv = self.schema.table(CATALOG["customfieldvalues"])
         cf = self.schema.table(CATALOG["custom-fields"])
         fields = select(cf.c.id).where(cf.c.attribute_name == attribute)
+        values = [v for v in values if "\x00" not in v]
         return select(cfv.c.object_id).where(cfv.c.object_family == res.family, cfv.c.custom_field.in_(fields),
                                              cfv.c.value.in_(values))
 
     def _descendants(self, params: dict) -> tuple[object | None, set[str]]:
-        """``base-objects``: parameters evaluated on each concrete type's own filters, ids OR-ed."""
-        queries, used = [], set()
+        """``base-objects``: parameters evaluated on each concrete type's own filters, ids OR-ed.
+
+        A parameter that some type knows is used; a type that does not know
+        every used parameter matches nothing.
+        """
+        clauses = []
         for res in BASE_OBJECT_TYPES:
             t = self.schema.table(res)
-            clauses = {name: c for name, raw in params.items()
-                       if (c := self.parameter(res, t, name, raw)) is not None}
-            if clauses:
-                used |= set(clauses)
-                queries.append(select(t.c.id).where(and_(*clauses.values())))
-        if not queries:
+            clauses.append((t, {name: c for name, raw in params.items()
+                                if (c := self.parameter(res, t, name, raw)) is not None}))
+        used = set().union(*(found.keys() for _t, found in clauses))
+        queries = [select(t.c.id).where(and_(*found.values()))
+                   for t, found in clauses if found and found.keys() == used]
+        if not used:
             return None, used
         bo = self.schema.base_objects
+        if not queries:
+            return false(), used
         return bo.c.id.in_(queries[0].union_all(*queries[1:]) if len(queries) > 1 else queries[0]), used
 
     # comparisons ----------------------------------------------------------
     def _compare(self, col, kind: str, lookup: str, raw: str, name: str):
         try:
             return self._comparison(col, kind, lookup, raw)
-        except (ValueError, InvalidOperation, _Unusable, re.error):
+        except (ValueError, InvalidOperation, _Unusable, re2.error):
             raise FilterError({name: [_message(kind, lookup, raw)]}) from None
 
     def _comparison(self, col, kind: str, lookup: str, raw: str):
+        if "\x00" in raw:
+            raise ValueError(raw)
         if lookup == "isnull":
             if raw not in _YES | _NO:
                 return None
             return col.is_(None) if raw in _YES else col.is_not(None)
-        if lookup in ("year", "month", "day", "hour", "minute", "second"):
-            return extract(lookup, col) == int(raw)
-        if lookup == "week_day":
-            return extract("dow", col) + 1 == int(raw)
+        if lookup in ("year", "month", "day", "hour", "minute", "second", "week_day"):
+            part = extract("dow", col) + 1 if lookup == "week_day" else extract(lookup, col)
+            value = int(raw)
+            return part == value if INT32[0] <= value <= INT32[1] else false()
         if lookup == "in":
-            return col.in_([_strict(kind, part) for part in raw.split(",")])
+            return col.in_([v for part in raw.split(",") if _fits(col, v := _strict(kind, part))])
         if lookup == "range":
             bounds = raw.split(",")
             if len(bounds) != 2:
                 raise ValueError(raw)
-            return col.between(_strict(kind, bounds[0]), _strict(kind, bounds[1]))
-        if lookup in ("lt", "lte", "gt", "gte", "exact"):
-            value = _strict(kind, raw)
-            return {"lt": col < value, "lte": col <= value, "gt": col > value, "gte": col >= value,
-                    "exact": col == value}[lookup]
+            return and_(bounded(col, "gte", _strict(kind, bounds[0])), bounded(col, "lte", _strict(kind, bounds[1])))
+        if lookup in _OPERATORS:
+            return bounded(col, lookup, _strict(kind, raw))
         if lookup in ("regex", "iregex"):
-            re.compile(raw)
+            if len(raw) > MAX_PATTERN:
+                raise ValueError(raw)
+            compile_regex(raw)
             if lookup == "regex":
                 return col.regexp_match(raw)
             return col.regexp_match(raw, flags="i") if self.dialect == "postgresql" else col.regexp_match("(?i)" + raw)
@@ -321,6 +360,26 @@ def _either(t, clauses: list):
     return t.c.id.in_(union_all(*(select(t.c.id).where(c) for c in clauses)))
 
 
+def _fits(col, value) -> bool:
+    """True unless ``value`` is a whole number out of the integer column's range."""
+    if not isinstance(value, int) or isinstance(value, bool) or not isinstance(col.type, Integer):
+        return True
+    low, high = INT64 if isinstance(col.type, BigInteger) else INT32
+    return low <= value <= high
+
+
+def bounded(col, op: str, value):
+    """``col <op> value``, answered without the database when ``value`` is beyond what ``col`` holds.
+
+    (No stored value equals a number out of range; all of them are below or above it.)
+    """
+    if _fits(col, value):
+        return _OPERATORS[op](col, value)
+    below = value > 0  # every stored value is below the given one
+    holds = (op in ("lt", "lte") and below) or (op in ("gt", "gte") and not below)
+    return col.is_not(None) if holds else false()
+
+
 def _strict(kind: str, raw: str):
     value = _value(kind, raw.strip())
     if isinstance(value, str) and kind not in ("string", "mac", "text"):
@@ -332,8 +391,11 @@ def _message(kind: str, lookup: str, raw: str) -> str:
     if lookup in ("in", "range"):
         return (f'"{raw}" is not a valid comma-separated list for {lookup}.' if lookup == "in"
                 else f'"{raw}" is not a valid range: give two comma-separated bounds.')
+    if "\x00" in raw:
+        return "Null characters are not allowed."
     if lookup in ("regex", "iregex"):
-        return f'"{raw}" is not a valid regular expression.'
+        return (f'"{raw}" is not a valid regular expression (RE2 syntax, at most {MAX_PATTERN} characters: '
+                'no backreferences or lookaround).')
     expected = {"int": "a whole number", "choice": "a whole number (the stored choice value)",
                 "decimal": "a number", "date": "a date (YYYY-MM-DD)", "datetime": "a date and time (ISO 8601)",
                 "id": "a whole number"}.get(kind, "a valid value")

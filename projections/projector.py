@@ -9,12 +9,15 @@ projector can neither lose nor double-apply an event.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 from collections import defaultdict
 from decimal import Decimal
 
 import msgspec
-from sqlalchemy import BigInteger, Column, String, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import (BigInteger, Column, DateTime, Integer, String, Table, Text, bindparam, delete, func, insert,
+                        select, text, update)
 from sqlalchemy.engine import Connection, Engine
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
@@ -23,12 +26,15 @@ from commands.validation import naive_iso
 
 from .render import MAX_DEPTH, render
 from .loader import Inserts, Loader, chunks
-from .tables import ReadSchema, among, column_fields
+from .tables import ReadSchema, among, column_fields, default_schema
 from .networks import PROJECTION_HOOKS
 from .trees import inherited, number_tree
 
 BATCH = 500
 LOCK_KEY = 0x52414C5048  # "RALPH"
+#: Longest wait (seconds) before a projector retries an event it could not apply.
+MAX_BACKOFF = 60.0
+log = logging.getLogger("ralph_es.projector")
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.decode
 
@@ -103,7 +109,7 @@ class Projector:
     def __init__(self, engine: Engine, store: RalphStore, schema: ReadSchema | None = None, name: str = "main"):
         self.engine = engine
         self.store = store
-        self.schema = schema or ReadSchema()
+        self.schema = schema or default_schema()
         self.name = name
         self.positions = Table(
             f"{self.schema.prefix}read_positions", self.schema.metadata,
@@ -111,7 +117,20 @@ class Projector:
             Column("position", BigInteger, nullable=False),
             extend_existing=True,
         )
+        #: The event this projector could not apply (one row per projection, while it is stalled).
+        self.failures = Table(
+            f"{self.schema.prefix}read_failures", self.schema.metadata,
+            Column("name", String(64), primary_key=True),
+            Column("position", BigInteger, nullable=False),
+            Column("event", Text, nullable=False),
+            Column("error", Text, nullable=False),
+            Column("since", DateTime, nullable=False),
+            Column("attempts", Integer, nullable=False),
+            extend_existing=True,
+        )
         self._local = threading.Lock()
+        self._backoff = 0.0
+        self._retry_at = 0.0
         self._inserts = Inserts()
         self.schema.create(engine)
         with self.engine.begin() as conn:
@@ -131,6 +150,13 @@ class Projector:
         """The id of the newest event in the store."""
         return self.store.recorder.max_notification_id() or 0
 
+    def failure(self) -> dict | None:
+        """The event the projection is stalled on (position, event, error, since, attempts), or None."""
+        f = self.failures
+        with self.engine.connect() as conn:
+            row = conn.execute(select(f).where(f.c.name == self.name)).first()
+        return None if row is None else dict(row._mapping)
+
     def _advance(self, conn: Connection, old: int, new: int) -> None:
         p = self.positions
         if old == 0 and conn.execute(select(func.count()).select_from(p).where(p.c.name == self.name)).scalar() == 0:
@@ -146,22 +172,100 @@ class Projector:
 
     # catch-up -----------------------------------------------------------
     def catch_up(self, until: int | None = None, progress=None) -> int:
-        """Apply every event not yet applied (at least up to ``until``); returns the position."""
+        """Apply every event not yet applied (at least up to ``until``); returns the position.
+
+        A batch that fails is retried one event at a time: the events before
+        the failing one are applied, the failing one is recorded (see
+        :meth:`failure`) and logged once, and the projector stops there,
+        retrying with a growing back-off until the event applies (a new
+        release) or another projector has moved past it.
+        """
         with self._local:
+            if self._backing_off():
+                return self.position()
             while True:
-                with self.engine.begin() as conn:
-                    self._lock(conn)
-                    start = self.position(conn)
-                    page = self.store.recorder.select_notifications(
-                        start=start, limit=BATCH, inclusive_of_start=False)
-                    if not page:
-                        return start
-                    self._apply(conn, [self.store.mapper.to_domain_event(n) for n in page])
-                    self._advance(conn, start, page[-1].id)
+                try:
+                    start, last, size = self._batch(BATCH)
+                except Exception:  # noqa: BLE001 - isolated below, event by event
+                    stalled = self._isolate()
+                    if stalled is not None:
+                        return stalled
+                    continue
+                if last is None:
+                    return start
                 if progress is not None:
-                    progress(page[-1].id)
-                if until is not None and page[-1].id >= until and len(page) < BATCH:
-                    return page[-1].id
+                    progress(last)
+                if until is not None and last >= until and size < BATCH:
+                    return last
+
+    def _batch(self, limit: int) -> tuple[int, int | None, int]:
+        """Apply up to ``limit`` events in one transaction: (start position, last applied or None, count)."""
+        with self.engine.begin() as conn:
+            self._lock(conn)
+            start = self.position(conn)
+            page = self.store.recorder.select_notifications(start=start, limit=limit, inclusive_of_start=False)
+            if not page:
+                return start, None, 0
+            self._apply(conn, [self.store.mapper.to_domain_event(n) for n in page])
+            self._advance(conn, start, page[-1].id)
+            self._clear_failure(conn, page[-1].id)
+        return start, page[-1].id, len(page)
+
+    def _isolate(self) -> int | None:
+        """After a failed batch: apply its events one by one; the position where one fails (None: none did)."""
+        for _ in range(BATCH):
+            try:
+                _start, last, _size = self._batch(1)
+            except Exception as ex:  # noqa: BLE001 - recorded, logged once, retried later
+                return self._record_failure(ex)
+            if last is None:
+                return None
+        return None
+
+    def _record_failure(self, ex: Exception) -> int:
+        """Record the event after the position as unappliable; log it when it is news."""
+        error = f"{type(ex).__name__}: {ex}"
+        with self.engine.begin() as conn:
+            self._lock(conn)
+            position = self.position(conn)
+            page = self.store.recorder.select_notifications(start=position, limit=1, inclusive_of_start=False)
+            if not page:
+                return position
+            event = f"{page[0].topic} #{page[0].originator_version} of {page[0].originator_id}"
+            f = self.failures
+            known = conn.execute(select(f).where(f.c.name == self.name)).first()
+            news = known is None or (known.position, known.error) != (page[0].id, error)
+            if news:
+                conn.execute(delete(f).where(f.c.name == self.name))
+                conn.execute(insert(f).values(name=self.name, position=page[0].id, event=event, error=error,
+                                              since=dt.datetime.now(dt.UTC).replace(tzinfo=None), attempts=1))
+            else:
+                conn.execute(update(f).where(f.c.name == self.name).values(attempts=f.c.attempts + 1))
+        self._backoff = min(MAX_BACKOFF, self._backoff * 2 or 1.0)
+        self._retry_at = time.monotonic() + self._backoff
+        if news:
+            log.error("projection %s stalled at event %s (%s); the read model stays at %s: %s",
+                      self.name, page[0].id, event, position, error, exc_info=ex)
+        return position
+
+    def _clear_failure(self, conn: Connection, position: int) -> None:
+        """Forget a failure at or before ``position`` (its event is applied now)."""
+        f = self.failures
+        if conn.execute(delete(f).where(f.c.name == self.name, f.c.position <= position)).rowcount:
+            log.warning("projection %s resumed: applied up to event %s", self.name, position)
+        self._backoff = self._retry_at = 0.0
+
+    def _backing_off(self) -> bool:
+        """True while waiting to retry a failed event that is still recorded as the failure."""
+        if not self._retry_at:
+            return False
+        failure = self.failure()
+        if time.monotonic() < self._retry_at and failure is not None and failure["position"] > self.position():
+            return True
+        if failure is None:
+            self._backoff = 0.0
+        self._retry_at = 0.0
+        return False
 
     def rebuild(self, progress=None) -> int:
         """Empty the read model and replay the whole store into it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+import functools
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
+    inspect,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -29,6 +30,7 @@ from sqlalchemy.schema import CreateIndex
 
 from commands.catalog import RESOURCES, Resource
 from commands.catalog.fields import SCALAR_KINDS, Field
+from commands.validation import TAG_LENGTH
 
 def among(column, ids, dialect: str):
     """``column IN ids``; on PostgreSQL one array parameter, so the statement text stays the same."""
@@ -92,7 +94,7 @@ class ReadSchema:
             f"{prefix}read_tags", self.metadata,
             Column("family", String(64), primary_key=True),
             Column("object_id", BigInteger, primary_key=True),
-            Column("name", String(100), primary_key=True),
+            Column("name", String(TAG_LENGTH), primary_key=True),
             Column("position", Integer, nullable=False),
             Index(f"ix_{prefix}read_tags_by_name", "family", "name", "object_id"),  # index-only: ids of a tag
         )
@@ -145,25 +147,36 @@ class ReadSchema:
         On PostgreSQL also the trigram extension that text indexes use.
         """
         postgresql = engine.dialect.name == "postgresql"
+        listed = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()" if postgresql
+                  else "SELECT name FROM sqlite_master WHERE type = 'index'")
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            skipped = set(conn.execute(text(listed)).scalars())
+        if not postgresql:
+            skipped |= {index.name for index in self.postgresql_indexes}
+        wanted = [index for table in self.metadata.sorted_tables for index in table.indexes]
+        if tables >= {t.name for t in self.metadata.sorted_tables} and all(i.name in skipped for i in wanted):
+            return  # an up-to-date read model: one query instead of one per table
         if postgresql:
             with engine.begin() as conn:
                 conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         self.metadata.create_all(engine)
-        listed = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()" if postgresql
-                  else "SELECT name FROM sqlite_master WHERE type = 'index'")
         with engine.begin() as conn:
-            skipped = set(conn.execute(text(listed)).scalars())
-            if not postgresql:
-                skipped |= {index.name for index in self.postgresql_indexes}
-            for table in self.metadata.sorted_tables:
-                for index in table.indexes:
-                    if index.name not in skipped:
-                        conn.execute(CreateIndex(index, if_not_exists=True))  # another process may be first
+            for index in wanted:
+                if index.name not in skipped:
+                    conn.execute(CreateIndex(index, if_not_exists=True))  # another process may be first
 
     def table(self, res: Resource) -> Table:
         """The table holding records of ``res`` (base-objects: the shared table)."""
         return self.base_objects if res.polymorphic else self.resources[res.name]
 
-    @cached_property
+    @property
     def all_tables(self) -> list[Table]:
+        """Every table, those the projector adds (positions, failures) included, parents first."""
         return list(self.metadata.sorted_tables)
+
+
+@functools.cache
+def default_schema() -> ReadSchema:
+    """The read model's tables, built once per process (they are the same for every runtime)."""
+    return ReadSchema()

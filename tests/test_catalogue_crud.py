@@ -109,10 +109,11 @@ def test_every_implied_route_is_served(rt):
 
     served = {route.path for route in inspect.inspect_app(create_app(rt)).routes}
     expected = {"/api/", "/api-token-auth/"}
+    pk = "int(min=0, max=9223372036854775807)"  # what a 64-bit id holds; any other number: 404
     for res in ROUTED:
         for prefix in (res.name, *res.aliases):
-            expected |= {f"/api/{prefix}/", f"/api/{prefix}/{{pk:int}}/"}
+            expected |= {f"/api/{prefix}/", f"/api/{prefix}/{{pk:{pk}}}/"}
             if res.has_custom_fields and not res.polymorphic:
-                expected |= {f"/api/{prefix}/{{pk:int}}/customfields/",
-                             f"/api/{prefix}/{{pk:int}}/customfields/{{item:int}}/"}
+                expected |= {f"/api/{prefix}/{{pk:{pk}}}/customfields/",
+                             f"/api/{prefix}/{{pk:{pk}}}/customfields/{{item:{pk}}}/"}
     assert served == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 import threading
@@ -125,11 +126,16 @@ def import_file(args) -> int:
 
 
 def projections_status(args) -> int:
-    """Print the projection position, the store head and the lag."""
+    """Print the projection position, the store head and the lag; exit 1 when stalled."""
     rt = _runtime()
     position, head = rt.projector.position(), rt.projector.head()
     print(f"projection main: position {position}, head {head}, lag {head - position}")
-    return 0
+    failure = rt.projector.failure()
+    if failure is None:
+        return 0
+    print(f"STALLED at event {failure['position']} ({failure['event']}) since {failure['since']:%Y-%m-%d %H:%M:%S} "
+          f"UTC, {failure['attempts']} attempt(s): {failure['error']}")
+    return 1
 
 
 def projections_rebuild(args) -> int:
@@ -183,6 +189,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
     return args.run(args)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import functools
 import time
 
 from sqlalchemy import create_engine, event
@@ -13,22 +13,32 @@ from commands.config import Settings
 from commands.handlers import Commands, Referrer
 from commands.ids import IdAllocator
 from commands.store import open_store
+from projections.filters import compile_regex
 from projections.projector import Projector
 from projections.queries import ReadModel
-from projections.tables import ReadSchema
+from projections.tables import default_schema
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(pattern: str):
+    return compile_regex(pattern)
 
 
 def _regexp(pattern: str, value) -> bool:
-    """SQLite's REGEXP operator (PostgreSQL has ``~`` built in)."""
-    return value is not None and re.search(pattern, str(value)) is not None
+    """SQLite's REGEXP operator with RE2 (linear time); PostgreSQL has ``~`` built in."""
+    return value is not None and _pattern(pattern).search(str(value)) is not None
 
 
-def make_engine(url: str, writer: bool = False) -> Engine:
-    """An engine for the read side; SQLite writers take the write lock up front."""
+def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) -> Engine:
+    """An engine for the read side; SQLite writers take the write lock up front.
+
+    PostgreSQL readers cancel a statement after ``statement_timeout`` seconds (0: never).
+    """
     if not url.startswith("sqlite"):
         # readers: no server-side prepared statements, so every query is planned for its own values
         # (a generic plan cannot use an index for LIKE 'prefix%')
-        options = {} if writer or "+psycopg" not in url else {"connect_args": {"prepare_threshold": None}}
+        options = {} if writer or "+psycopg" not in url else {"connect_args": {
+            "prepare_threshold": None, "options": f"-c statement_timeout={int(statement_timeout * 1000)}"}}
         return create_engine(url, pool_pre_ping=True, **options)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -53,8 +63,12 @@ class InlineDispatcher:
         self.projector = projector
 
     def wait_for(self, position: int) -> bool:
-        self.projector.catch_up(until=position)
-        return True
+        """Project up to ``position``; False when the projection is stalled before it."""
+        return self.projector.catch_up(until=position) >= position
+
+
+#: Seconds between checks for a stalled projection while a write waits for the read model.
+STALL_CHECK = 0.25
 
 
 class RqDispatcher:
@@ -77,10 +91,14 @@ class RqDispatcher:
         except Exception:  # noqa: BLE001 - Redis down: the write is durable, the timer catches up
             pass
         deadline = time.monotonic() + self.timeout
-        delay = 0.002
+        delay, checked = 0.002, time.monotonic()
         while time.monotonic() < deadline:
             if self.projector.position() >= position:
                 return True
+            if time.monotonic() - checked > STALL_CHECK:
+                failure, checked = self.projector.failure(), time.monotonic()
+                if failure is not None and failure["position"] <= position:
+                    return False  # the projection is stalled before this write: no use waiting
             time.sleep(delay)
             delay = min(delay * 1.5, 0.05)
         return False
@@ -93,8 +111,8 @@ class Runtime:
         self.settings = settings
         self.store = open_store(settings.database_url)
         self.write_engine = make_engine(settings.database_url, writer=True)
-        self.read_engine = make_engine(settings.database_url)
-        self.schema = ReadSchema()
+        self.read_engine = make_engine(settings.database_url, statement_timeout=settings.statement_timeout)
+        self.schema = default_schema()
         self.projector = Projector(self.write_engine, self.store, self.schema)
         self.reads = ReadModel(self.read_engine, self.schema)
         self.ids = IdAllocator(self.write_engine)

@@ -43,6 +43,8 @@ class Field:
     default: object = None
     unique: bool = False
     choices: tuple[tuple[int, str], ...] | None = None
+    min_value: int | float | None = None
+    max_value: int | float | None = None
     max_digits: int | None = None
     decimal_places: int | None = None
     target: str | None = None
@@ -105,8 +107,24 @@ def text(name, **kw):
     return field(name, "text", **kw)
 
 
-def integer(name, **kw):
-    """An IntegerField."""
+#: Django's value range of each integer model field class on PostgreSQL (DRF's min_value/max_value).
+INTEGER_RANGES = {
+    "SmallIntegerField": (-2**15, 2**15 - 1),
+    "IntegerField": (-2**31, 2**31 - 1),
+    "BigIntegerField": (-2**63, 2**63 - 1),
+    "PositiveSmallIntegerField": (0, 2**15 - 1),
+    "PositiveIntegerField": (0, 2**31 - 1),
+}
+
+
+def integer(name, model_field="IntegerField", **kw):
+    """An integer model field of class ``model_field``, bounded by its range.
+
+    ``min_value``/``max_value`` narrow the range (the model's validators).
+    """
+    low, high = INTEGER_RANGES[model_field]
+    kw["min_value"] = max(low, kw.get("min_value", low))
+    kw["max_value"] = min(high, kw.get("max_value", high))
     return field(name, "int", **kw)
 
 
@@ -131,7 +149,7 @@ def decimal(name, max_digits, decimal_places, **kw):
 
 
 def floating(name, **kw):
-    """A FloatField."""
+    """A FloatField (``min_value``/``max_value`` from the model's validators)."""
     return field(name, "float", **kw)
 
 

@@ -65,7 +65,7 @@ BASE_OBJECTS_LICENCES = Resource(
     fields=(
         ID,
         URL,
-        integer('quantity', default=1),
+        integer('quantity', 'PositiveIntegerField', default=1),
         fk('licence', 'licences', required=True, on_delete='cascade'),
         fk('base_object', 'base-objects', required=True, on_delete='cascade'),
     ),
@@ -83,7 +83,7 @@ LICENCE_USERS = Resource(
         ID,
         URL,
         fk('user', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company', 'manager', 'email'), required=True, on_delete='cascade'),
-        integer('quantity', default=1),
+        integer('quantity', 'PositiveIntegerField', default=1),
         fk('licence', 'licences', required=True, on_delete='cascade'),
     ),
 )
