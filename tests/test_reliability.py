@@ -268,9 +268,10 @@ def _fixed_column_value(original):
     return column_value
 
 
-def _status(backend) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "workers.cli", "projections", "status"], env=service_env(backend),
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+def _projections(backend, command: str) -> subprocess.CompletedProcess:
+    """``ralph-es projections <command>`` in a process of its own."""
+    return subprocess.run([sys.executable, "-m", "workers.cli", "projections", command],
+                          env=service_env(backend), cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
 def test_an_event_the_projector_cannot_apply_stalls_it_visibly(api, rt, backend, caplog, monkeypatch, request):
@@ -287,10 +288,15 @@ def test_an_event_the_projector_cannot_apply_stalls_it_visibly(api, rt, backend,
     assert failure["position"] == poison
     assert failure["event"].startswith("commands.store:Record.Created #1 of ")
     assert ("OverflowError" in failure["error"]) if backend.embedded else ("out of range" in failure["error"])
-    status = _status(backend)
+    status = _projections(backend, "status")
     assert status.returncode == 1
     assert f"STALLED at event {poison} " in status.stdout
     assert failure["error"] in status.stdout
+    rebuilt = _projections(backend, "rebuild")  # replays up to the event, and says where it stopped
+    assert rebuilt.returncode == 1
+    assert f"STALLED at event {poison} " in rebuilt.stdout
+    assert rt.projector.position() == poison - 1
+    assert [r["name"] for r in api.get("/api/manufacturers/").json["results"]] == ["before"]
     if backend.embedded:
         logged = [r for r in caplog.records if r.levelno == logging.ERROR and "stalled" in r.getMessage()]
     else:
@@ -306,7 +312,7 @@ def test_an_event_the_projector_cannot_apply_stalls_it_visibly(api, rt, backend,
     finally:
         released.close()
     assert any("resumed" in r.getMessage() for r in caplog.records)
-    assert _status(backend).returncode == 0
+    assert _projections(backend, "status").returncode == 0
     result = api.post("/api/manufacturers/", {"name": "fixed"})
     assert "X-Read-Model-Behind" not in result.headers
     assert [r["name"] for r in api.get("/api/manufacturers/").json["results"]] == ["after", "before", "fixed",

@@ -130,6 +130,11 @@ def projections_status(args) -> int:
     rt = _runtime()
     position, head = rt.projector.position(), rt.projector.head()
     print(f"projection main: position {position}, head {head}, lag {head - position}")
+    return _stalled(rt)
+
+
+def _stalled(rt: Runtime) -> int:
+    """Print the event the projection is stalled on, if any; the exit status (1 when stalled)."""
     failure = rt.projector.failure()
     if failure is None:
         return 0
@@ -139,7 +144,7 @@ def projections_status(args) -> int:
 
 
 def projections_rebuild(args) -> int:
-    """Replay the whole store into the read model, with a progress bar."""
+    """Replay the whole store into the read model, with a progress bar; exit 1 when an event stops it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     rt = _runtime()
@@ -149,7 +154,7 @@ def projections_rebuild(args) -> int:
         task = bar.add_task("rebuilding", total=head)
         position = rt.projector.rebuild(progress=lambda pos: bar.update(task, completed=pos))
     print(f"rebuilt read model up to event {position}")
-    return 0
+    return _stalled(rt)
 
 
 def parser() -> argparse.ArgumentParser:
