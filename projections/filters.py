@@ -37,6 +37,9 @@ PAGE_PARAMS = frozenset({"limit", "offset", "ordering", "format"})
 INT32, INT64 = (-2**31, 2**31 - 1), (-2**63, 2**63 - 1)
 #: Longest regular expression a ``regex``/``iregex`` lookup accepts.
 MAX_PATTERN = 1000
+#: Most filter values one request may send (a repeated parameter counts each value), and in one ``__in``.
+MAX_VALUES = 100
+MAX_IN = 1000
 #: Decimal filter values are compared within 10**±DECIMAL_EXPONENT.
 DECIMAL_EXPONENT = 100
 _OPERATORS = {"lt": lambda c, v: c < v, "lte": lambda c, v: c <= v, "gt": lambda c, v: c > v,
@@ -114,6 +117,8 @@ class Filters:
     # entry point ----------------------------------------------------------
     def compile(self, res: Resource, params: dict) -> tuple[list, list[str]]:
         """(conditions, ignored names) for ``params`` (name -> value or list of values)."""
+        if sum(len(_all(value)) for name, value in params.items() if name not in PAGE_PARAMS) > MAX_VALUES:
+            raise FilterError({"detail": f"Too many filter values: at most {MAX_VALUES}."})
         t = self.schema.table(res)
         conditions, ignored, rest = [], [], {}
         tags = _all(params.get("tag"))
@@ -315,6 +320,8 @@ class Filters:
             value = int(raw)
             return part == value if INT32[0] <= value <= INT32[1] else false()
         if lookup == "in":
+            if raw.count(",") >= MAX_IN:
+                raise ValueError(raw)
             return col.in_([v for part in raw.split(",") if _fits(col, v := _strict(kind, part))])
         if lookup == "range":
             bounds = raw.split(",")
@@ -388,6 +395,8 @@ def _strict(kind: str, raw: str):
 
 
 def _message(kind: str, lookup: str, raw: str) -> str:
+    if lookup == "in" and raw.count(",") >= MAX_IN:
+        return f"At most {MAX_IN} values are allowed."
     if lookup in ("in", "range"):
         return (f'"{raw}" is not a valid comma-separated list for {lookup}.' if lookup == "in"
                 else f'"{raw}" is not a valid range: give two comma-separated bounds.')

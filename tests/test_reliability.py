@@ -137,6 +137,17 @@ def test_numbers_beyond_a_column_filter_like_django(api):
     assert (nul.status_code, nul.json) == (400, {"hostname__startswith": ["Null characters are not allowed."]})
 
 
+def test_filter_sizes_are_bounded(api):
+    many = api.get("/api/data-center-assets/?" + "&".join(f"customfield__a{n}=x" for n in range(101)))
+    assert (many.status_code, many.json) == (400, {"detail": "Too many filter values: at most 100."})
+    tags = api.get("/api/data-center-assets/?" + "&".join(f"tag=t{n}" for n in range(101)))
+    assert (tags.status_code, tags.json) == (400, {"detail": "Too many filter values: at most 100."})
+    assert api.get("/api/data-center-assets/?" + "&".join(f"tag=t{n}" for n in range(100))).status_code == 200
+    listed = api.get("/api/data-center-assets/?position__in=" + ",".join(map(str, range(1001))))
+    assert (listed.status_code, listed.json) == (400, {"position__in": ["At most 1000 values are allowed."]})
+    assert api.get("/api/data-center-assets/?position__in=" + ",".join(map(str, range(1000)))).status_code == 200
+
+
 def test_regex_lookups_are_re2(api):
     builder = Builder(api)
     for name in ("aaa", "aab", "AAA"):
