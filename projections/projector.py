@@ -271,13 +271,15 @@ class Projector:
         """Empty the read model and replay the whole store into it."""
         with self._local, self.engine.begin() as conn:
             self._lock(conn)
-            tables = list(reversed(self.schema.all_tables))
+            # a recorded failure stays: replaying into it again is not news (it is cleared once applied)
+            tables = [t for t in reversed(self.schema.all_tables) if t is not self.failures]
             if conn.dialect.name == "postgresql":  # one statement, and no dead rows left behind
                 conn.execute(text("TRUNCATE " + ", ".join(conn.dialect.identifier_preparer.format_table(t)
                                                           for t in tables)))
             else:
                 for table in tables:
                     conn.execute(delete(table))
+        self._retry_at = 0.0  # replay now, even while backing off
         return self.catch_up(progress=progress)
 
     # applying -----------------------------------------------------------
