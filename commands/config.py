@@ -45,6 +45,8 @@ class Settings:
         url = env.get("RALPH_ES_DATABASE_URL") or f"sqlite:///{var / 'ralph-es.db'}"
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             url = "sqlite:///" + str(Path(url[len("sqlite:///"):]).resolve())
+        if url.startswith("sqlite:///"):  # the embedded database's directory, whatever else is configured
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         secret = env.get("RALPH_ES_SECRET_KEY") or _embedded_secret(var)
@@ -61,10 +63,22 @@ class Settings:
 
 
 def _embedded_secret(var: Path) -> str:
-    """A secret kept beside the embedded database, created on first use."""
+    """A secret kept beside the embedded database, created on first use.
+
+    Written (mode 0600 from the start) to a file of this process, then linked
+    into place: of processes starting together the first link wins and every
+    one reads the same secret.
+    """
     var.mkdir(parents=True, exist_ok=True)
     path = var / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        mine = var / f".secret_key.{os.getpid()}"
+        with os.fdopen(os.open(mine, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(mine, path)
+        except FileExistsError:
+            pass
+        finally:
+            mine.unlink()
     return path.read_text().strip()

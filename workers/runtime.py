@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Engine
 
 from commands.catalog import Resource
@@ -104,18 +108,52 @@ class RqDispatcher:
         return False
 
 
+#: PostgreSQL advisory lock held while a process creates or upgrades the schema.
+SCHEMA_LOCK_KEY = 0x52414C5053  # "RALPS"
+
+
+@contextmanager
+def schema_lock(url: str):
+    """Let one process at a time create the schema (the others then find it made).
+
+    PostgreSQL: a session advisory lock; SQLite: an exclusive lock on
+    ``<database>.lock`` beside the file.
+    """
+    if url.startswith("sqlite"):
+        path = Path(url.split(":///", 1)[1] + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK_KEY})
+    finally:
+        engine.dispose()
+
+
 class Runtime:
     """Everything one process needs, built from :class:`Settings`."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = open_store(settings.database_url)
         self.write_engine = make_engine(settings.database_url, writer=True)
         self.read_engine = make_engine(settings.database_url, statement_timeout=settings.statement_timeout)
         self.schema = default_schema()
-        self.projector = Projector(self.write_engine, self.store, self.schema)
+        with schema_lock(settings.database_url):  # event table, read tables, indexes, id counters
+            self.store = open_store(settings.database_url)
+            self.projector = Projector(self.write_engine, self.store, self.schema)
+            self.ids = IdAllocator(self.write_engine)
         self.reads = ReadModel(self.read_engine, self.schema)
-        self.ids = IdAllocator(self.write_engine)
         self.commands = Commands(self.store, self.ids, self._referrers)
         self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
                            else RqDispatcher(self.projector, settings.redis_url, settings.queue,
