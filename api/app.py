@@ -12,6 +12,7 @@ from workers.runtime import Runtime
 
 from . import errors
 from .auth import AuthMiddleware
+from .health import Health
 from .resources import Collection, Item
 from .root import ApiRoot, TokenAuth
 
@@ -28,6 +29,7 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
     errors.install(app)
     app.add_route("/api/", ApiRoot())
     app.add_route("/api-token-auth/", TokenAuth(rt))
+    app.add_route("/api/health/", Health(rt))
     values = CATALOG["customfieldvalues"]
     for res in RESOURCES:
         if res.internal:

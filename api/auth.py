@@ -14,7 +14,7 @@ from projections.queries import ReadModel
 from .errors import detail
 from .negotiation import negotiate
 
-OPEN_PATHS = ("/api-token-auth/",)
+OPEN_PATHS = ("/api-token-auth/", "/api/health/")
 
 
 def authenticate(reads: ReadModel, secret_key: str, header: str | None) -> tuple[int, dict]:

@@ -7,9 +7,9 @@ import uuid
 
 import falcon
 import msgspec
-from sqlalchemy.exc import OperationalError
 
-from commands.handlers import Conflict, NotFound
+from commands.handlers import Conflict, NotFound, ReadModelBehind
+from commands.store import UNAVAILABLE
 from commands.validation import ValidationFailed
 from projections.filters import FilterError
 
@@ -77,19 +77,28 @@ def _unexpected(req, resp, ex: Exception, params):
           {"X-Request-ID": request_id})
 
 
-def _operational(req, resp, ex: OperationalError, params):
-    """A read cancelled by PostgreSQL's statement timeout is 503; any other database failure is unexpected."""
-    if getattr(ex.orig, "sqlstate", None) == "57014":  # query_canceled
-        _send(resp, 503, {"detail": "The query took too long and was cancelled; narrow it or retry later."},
-              {"Retry-After": "5"})
+_RETRY = {"Retry-After": "5"}
+
+
+def _unavailable(req, resp, ex: Exception, params):
+    """Errors of :data:`UNAVAILABLE`: the database is away (or cancelled a slow read): 503 JSON with ``Retry-After``."""
+    if getattr(getattr(ex, "orig", None), "sqlstate", None) == "57014":  # query_canceled: the statement timeout
+        _send(resp, 503, {"detail": "The query took too long and was cancelled; narrow it or retry later."}, _RETRY)
         return
-    _unexpected(req, resp, ex, params)
+    log.warning("%s %s: database unavailable: %s", req.method, req.relative_uri, str(ex).splitlines()[0])
+    _send(resp, 503, {"detail": "The database is unavailable; retry later."}, _RETRY)
+
+
+def _behind(req, resp, ex: ReadModelBehind, params):
+    _send(resp, 503, {"detail": "The read model is behind the event store, so references cannot be checked; "
+                                "nothing was changed. Retry later."}, _RETRY)
 
 
 def install(app: falcon.App) -> None:
     """Route every error through a DRF-shaped JSON body."""
     app.add_error_handler(Exception, _unexpected)
-    app.add_error_handler(OperationalError, _operational)
+    app.add_error_handler(UNAVAILABLE, _unavailable)
+    app.add_error_handler(ReadModelBehind, _behind)
     app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(ValidationFailed, _validation)

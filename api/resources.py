@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import falcon
 import msgspec
 
@@ -16,6 +18,7 @@ from .options import metadata
 from .pages import page_links
 
 _encode = msgspec.json.Encoder().encode
+log = logging.getLogger("ralph_es.api")
 _HOST_MARK = b'"\\u0000'
 DEFAULT_LIMIT = 10
 
@@ -72,11 +75,19 @@ class _Base:
             raise not_found()
         return {"object_family": self.owner.family, "object_id": owner_pk}
 
+    def _stored(self, resp, position: int) -> None:
+        """Headers of a stored write; it is answered as stored whatever happens while waiting for the read model."""
+        try:
+            caught_up = self.rt.dispatcher.wait_for(position)
+        except Exception as ex:  # noqa: BLE001 - stored is stored: never a 5xx now
+            log.warning("event %s stored, waiting for the read model failed: %s", position, ex)
+            caught_up = False
+        if not caught_up:
+            resp.set_header("X-Read-Model-Behind", str(position))
+        resp.set_header("X-Event-Position", str(position))
+
     def _written(self, req, resp, status: int, written: Written) -> None:
-        behind = not self.rt.dispatcher.wait_for(written.position)
-        if behind:
-            resp.set_header("X-Read-Model-Behind", str(written.position))
-        resp.set_header("X-Event-Position", str(written.position))
+        self._stored(resp, written.position)
         body = render_written(self.res, written.pk, written.values, written.created, written.modified)
         send(req, resp, status, _encode(body))
 
@@ -166,8 +177,7 @@ class Item(_Base):
     def on_delete(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
         position = self.rt.commands.delete(self.res, self._id(pk, item), req.context.user_id)
-        if not self.rt.dispatcher.wait_for(position):
-            resp.set_header("X-Read-Model-Behind", str(position))
+        self._stored(resp, position)
         resp.status = 204
 
     def on_options(self, req, resp, pk: int, item: int | None = None):

@@ -26,6 +26,10 @@ class NotFound(Exception):
     """No such record."""
 
 
+class ReadModelBehind(Exception):
+    """The read model has not applied every stored event, so referrers cannot be trusted."""
+
+
 class Conflict(Exception):
     """The write contradicts other records (e.g. a protected reference)."""
 
@@ -44,7 +48,8 @@ class Referrer:
     field: str
 
 
-#: Given a resource and an id, the records that reference it (read model).
+#: Given a resource and an id, the records that reference it (read model; :class:`ReadModelBehind`
+#: when the read model cannot be brought up to date).
 Referrers = Callable[[Resource, int], list[Referrer]]
 
 

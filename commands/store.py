@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from eventsourcing import persistence
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from sqlalchemy import event as sa_event
+from sqlalchemy import exc
 
 from .catalog import CATALOG
 
 STORE_NAME = "RalphES"
+#: Errors of a database that cannot be reached (or cancelled a statement), raw or as the store wraps them.
+UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, persistence.OperationalError, persistence.InterfaceError)
 
 
 def record_id(family: str, pk: int) -> UUID:
@@ -83,5 +88,24 @@ class RalphStore(Application):
 
 
 def open_store(database_url: str) -> RalphStore:
-    """Connect to (and create if needed) the event store at ``database_url``."""
-    return RalphStore(env={"SQLALCHEMY_URL": database_url, "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy"})
+    """Connect to (and create if needed) the event store at ``database_url``.
+
+    On PostgreSQL a pooled connection is tested before use, so a database
+    restart costs no failed request.
+    """
+    store = RalphStore(env={"SQLALCHEMY_URL": database_url, "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy"})
+    engine = store.recorder.datastore.engine
+    if engine.dialect.name == "postgresql":
+        sa_event.listen(engine, "checkout", _ping)
+    return store
+
+
+def _ping(dbapi_connection, connection_record, connection_proxy) -> None:
+    """SQLAlchemy's pessimistic disconnect recipe: a dead connection is replaced before use."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means the connection is gone
+        raise exc.DisconnectionError() from None
+    finally:
+        cursor.close()

@@ -204,3 +204,24 @@ def api(rt, client) -> Api:
     """Authenticated as a superuser called ``root``."""
     pk = make_user(rt, "root", is_staff=True, is_superuser=True)
     return Api(client, api_token(SECRET, pk))
+
+
+def snapshot(rt: Runtime) -> dict:
+    """Every row of every read table, in a comparable form, and the position."""
+    from sqlalchemy import select
+
+    with rt.read_engine.connect() as conn:
+        return {t.name: sorted(tuple(r) for r in conn.execute(select(t)))
+                for t in rt.schema.all_tables if t.name != "read_positions"} | {
+            "position": rt.projector.position()}
+
+
+def forge_poison(rt: Runtime) -> int:
+    """Append, behind the API, an asset model whose value no read column holds; its position."""
+    from commands.store import Record
+    from commands.validation import clean
+
+    res = CATALOG["assetmodels"]
+    values = clean(res, {"name": "poison", "type": 2}, rt.commands, current=None, partial=False)
+    record = Record(res.name, rt.ids.allocate(res.family)[0], values | {"power_consumption": 10**30}, None)
+    return rt.store.save(record)[-1].notification.id

@@ -1,18 +1,30 @@
-"""Outages never hurt: processes start together on an empty database, the worker outlives Redis."""
+"""Outages never hurt: processes start together, the worker and the API outlive Redis and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
+import socket
 import stat
 import subprocess
 import sys
+import time
 import uuid
+from pathlib import Path
 
 import pytest
-from conftest import PG_ADMIN, ROOT, SECRET
+from conftest import (PG_ADMIN, ROOT, SECRET, Api, forge_poison, make_user, service_env, services_missing,
+                      snapshot)
+from faults import CuttableProxy
+from falcon.testing import TestClient
+from redis import Redis
+from redis.exceptions import RedisError
 
+from api.app import create_app
 from api.auth import check_credentials
 from commands.config import Settings
+from commands.passwords import api_token
 from workers.runtime import Runtime
 
 
@@ -83,3 +95,197 @@ def test_a_configured_secret_with_the_embedded_database(tmp_path):
     assert created.returncode == 0, created.stdout
     assert not (tmp_path / "var" / "secret_key").exists()
     _users_can_log_in(Settings.from_env(env), ["u1"])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on its own port, that the test stops and starts."""
+
+    def __init__(self, tmp_path):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.dir = tmp_path
+        self.proc = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.dir)], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                Redis.from_url(self.url).ping()
+                return
+            except RedisError:
+                time.sleep(0.05)
+        pytest.fail("the private redis-server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        services_missing("no redis-server binary to start a private Redis")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    if server.proc.poll() is None:
+        server.stop()
+
+
+class Deployment:
+    """A worker process and an in-process API on ``settings``, with a superuser."""
+
+    def __init__(self, settings: Settings, log: Path):
+        self.settings, self.log = settings, log
+        with open(log, "w") as out:
+            self.worker = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker", "--interval", "0.5"],
+                                           env=service_env(settings), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        self.rt = Runtime(settings)
+        pk = make_user(self.rt, "root", is_staff=True, is_superuser=True)
+        self.api = Api(TestClient(create_app(self.rt)), api_token(SECRET, pk))
+        self.sent: dict[int, str] = {}
+
+    def write(self, name: str):
+        """Create a manufacturer: the response (the write is remembered when acknowledged)."""
+        result = self.api.post("/api/manufacturers/", {"name": name})
+        if result.status_code == 201:
+            self.sent[result.json["id"]] = name
+        return result
+
+    def lines(self, text: str) -> list[str]:
+        return [line for line in self.log.read_text().splitlines() if text in line]
+
+    def wait_for_line(self, text: str, seconds: float = 20) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.lines(text):
+            assert time.monotonic() < deadline, f"worker never logged {text!r}:\n{self.log.read_text()}"
+            time.sleep(0.1)
+
+    def check(self) -> None:
+        """Every acknowledged write readable as sent; the live read model equals a rebuild."""
+        assert self.rt.dispatcher.wait_for(self.rt.projector.head())
+        for pk, name in self.sent.items():
+            assert self.api.get(f"/api/manufacturers/{pk}/").json["name"] == name
+        assert self.api.get("/api/manufacturers/").json["count"] == len(self.sent)
+        self.worker.terminate()
+        self.worker.wait(timeout=20)
+        live = snapshot(self.rt)
+        self.rt.projector.rebuild()
+        assert snapshot(self.rt) == live
+
+    def close(self) -> None:
+        if self.worker.poll() is None:
+            self.worker.kill()
+        self.rt.close()
+
+
+def test_the_worker_outlives_redis(empty_postgres, private_redis, tmp_path):
+    settings = dataclasses.replace(empty_postgres, redis_url=private_redis.url, write_wait_seconds=3)
+    deployment = Deployment(settings, tmp_path / "worker.log")
+    try:
+        assert "X-Read-Model-Behind" not in deployment.write("before").headers
+        private_redis.stop()
+        deployment.wait_for_line("Redis unavailable")
+        for n in range(3):  # stored, and projected by the worker's timer
+            assert deployment.write(f"during-{n}").status_code == 201
+        time.sleep(2)
+        assert deployment.worker.poll() is None  # still running
+        private_redis.start()
+        deployment.wait_for_line("Redis is back")
+        time.sleep(1.5)  # the rq worker starts again
+        result = deployment.write("after")
+        assert result.status_code == 201 and "X-Read-Model-Behind" not in result.headers
+        assert len(deployment.lines("Redis unavailable")) == 1
+        assert len(deployment.lines("Redis is back")) == 1
+        deployment.check()
+    finally:
+        deployment.close()
+
+
+def test_the_api_and_worker_outlive_postgres(empty_postgres, tmp_path):
+    proxy = CuttableProxy(("127.0.0.1", 5432))
+    proxy.start()
+    host, name = empty_postgres.database_url.rsplit("@", 1)[1].split("/", 1)
+    settings = dataclasses.replace(empty_postgres, write_wait_seconds=3,
+                                   database_url=empty_postgres.database_url.replace(host, f"127.0.0.1:{proxy.port}"))
+    deployment = Deployment(settings, tmp_path / "worker.log")
+    client = deployment.api.client
+    try:
+        assert "X-Read-Model-Behind" not in deployment.write("before").headers
+        assert client.simulate_get("/api/health/").status_code == 200
+        proxy.cut()
+        for method, path in (("GET", "/api/manufacturers/"), ("POST", "/api/manufacturers/"),
+                             ("GET", "/api/manufacturers/1/"), ("DELETE", "/api/manufacturers/1/")):
+            result = deployment.api.request(method, path, json={"name": "down"})
+            assert (result.status_code, result.json) == (503, {"detail": "The database is unavailable; retry later."})
+            assert result.headers["Retry-After"] == "5"
+        health = client.simulate_get("/api/health/")
+        assert health.status_code == 503
+        assert health.json["database"]["reachable"] is False and health.json["healthy"] is False
+        deployment.wait_for_line("PostgreSQL unavailable")
+        time.sleep(1.5)
+        proxy.start()
+        deployment.wait_for_line("PostgreSQL is back")
+        result = deployment.write("after")
+        assert result.status_code == 201 and "X-Read-Model-Behind" not in result.headers
+        assert client.simulate_get("/api/health/").status_code == 200
+        assert len(deployment.lines("PostgreSQL unavailable")) == 1
+        assert deployment.worker.poll() is None
+        deployment.check()
+    finally:
+        deployment.close()
+        proxy.cut()
+
+
+def test_health_reports_reachability_position_and_failure(rt, client, api, backend):
+    api.create("manufacturers", {"name": "A"})
+    head = rt.projector.head()
+    health = client.simulate_get("/api/health/")  # no credentials needed
+    assert (health.status_code, health.json) == (200, {
+        "healthy": True, "database": {"reachable": True},
+        "redis": None if backend.embedded else {"reachable": True},
+        "event_store": {"head": head}, "projection": {"position": head, "lag": 0, "failure": None}})
+    poison = forge_poison(rt)
+    api.post("/api/manufacturers/", {"name": "B"})
+    health = client.simulate_get("/api/health/")
+    assert health.status_code == 503
+    assert health.json["healthy"] is False
+    assert health.json["projection"]["position"] == poison - 1
+    assert health.json["projection"]["lag"] == rt.projector.head() - poison + 1
+    failure = health.json["projection"]["failure"]
+    assert (failure["position"], failure["attempts"]) == (poison, 1)
+    assert failure["event"].startswith("commands.store:Record.Created #1 of ")
+
+
+def test_delete_without_an_up_to_date_read_model_changes_nothing(rt, api):
+    pk = api.create("manufacturers", {"name": "A"})["id"]
+    forge_poison(rt)  # the projection stops before it: referrers cannot be known
+    head = rt.projector.head()
+    result = api.delete(f"/api/manufacturers/{pk}/")
+    assert result.status_code == 503
+    assert result.json["detail"].startswith("The read model is behind the event store")
+    assert rt.projector.head() == head
+    assert rt.commands.exists("manufacturers", pk)
+
+
+def test_a_stored_write_is_answered_as_stored(rt, api, monkeypatch):
+    def broken(position):
+        raise ConnectionError("read side away")
+
+    monkeypatch.setattr(rt.dispatcher, "wait_for", broken)
+    head = rt.projector.head()
+    result = api.post("/api/manufacturers/", {"name": "kept"})
+    assert result.status_code == 201
+    assert result.headers["X-Read-Model-Behind"] == result.headers["X-Event-Position"] != str(head)
+    assert rt.commands.load_values("manufacturers", result.json["id"])["name"] == "kept"
+    deleted = api.delete(f"/api/manufacturers/{result.json['id']}/")  # references cannot be checked: refused
+    assert deleted.status_code == 503
+    assert rt.commands.exists("manufacturers", result.json["id"])

@@ -7,7 +7,7 @@ import sys
 
 import msgspec
 import pytest
-from conftest import ROOT, service_env
+from conftest import ROOT, service_env, snapshot
 from sqlalchemy import event, inspect, select, text
 
 from commands.catalog import CATALOG, RESOURCES
@@ -15,14 +15,6 @@ from commands.config import Settings
 from projections.projector import Projector
 from projections.tables import ReadSchema
 from workers.runtime import Runtime
-
-
-def _snapshot(rt) -> dict:
-    """Every row of every read table, in a comparable form."""
-    with rt.read_engine.connect() as conn:
-        return {t.name: sorted(tuple(r) for r in conn.execute(select(t)))
-                for t in rt.schema.all_tables if t.name != "read_positions"} | {
-            "position": rt.projector.position()}
 
 
 def _seed(rt):
@@ -43,10 +35,10 @@ def _seed(rt):
 def test_catch_up_is_idempotent(rt):
     position = _seed(rt)
     assert rt.dispatcher.wait_for(position)
-    before = _snapshot(rt)
+    before = snapshot(rt)
     assert before["position"] == rt.projector.head() == position
     assert rt.projector.catch_up() == position
-    assert _snapshot(rt) == before
+    assert snapshot(rt) == before
 
 
 @pytest.fixture
@@ -68,12 +60,12 @@ def test_a_failing_batch_leaves_nothing_behind(embedded, monkeypatch):
     monkeypatch.setattr(projector, "_render", boom)
     assert projector.catch_up() == 0  # stalled before the first event, which is recorded
     assert projector.position() == 0
-    assert _snapshot(rt)["read_manufacturers"] == []
+    assert snapshot(rt)["read_manufacturers"] == []
     assert projector.failure()["error"] == "RuntimeError: crash while rendering"
     monkeypatch.undo()
     fixed = Projector(rt.write_engine, rt.store, rt.schema)  # a new release: no back-off to wait out
     assert fixed.catch_up() == rt.projector.head()
-    assert len(_snapshot(rt)["read_manufacturers"]) == 1
+    assert len(snapshot(rt)["read_manufacturers"]) == 1
     assert fixed.failure() is None
 
 
@@ -112,9 +104,9 @@ def test_position_moves_only_by_compare_and_set(rt):
 
 def test_rebuild_reproduces_the_live_read_model(rt):
     assert rt.dispatcher.wait_for(_seed(rt))
-    live = _snapshot(rt)
+    live = snapshot(rt)
     rt.projector.rebuild()
-    assert _snapshot(rt) == live
+    assert snapshot(rt) == live
 
 
 def test_cli_rebuild_and_status(rt, api):
@@ -131,7 +123,9 @@ def test_cli_rebuild_and_status(rt, api):
     assert {p: api.get(p).json for p in paths} == before
     status = subprocess.run([sys.executable, "-m", "workers.cli", "projections", "status"],
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert status.stdout.strip() == f"projection main: position {head}, head {head}, lag 0"
+    redis = "" if rt.settings.embedded else "redis: reachable\n"
+    assert status.stdout == f"database: reachable\n{redis}projection main: position {head}, head {head}, lag 0\n"
+    assert status.returncode == 0
 
 
 def _graph(rt) -> None:

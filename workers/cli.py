@@ -32,41 +32,73 @@ def serve(args) -> int:
     print(f"Ralph-ES on http://{args.host}:{args.port}/api/ "
           f"({'embedded: ' + settings.database_url if settings.embedded else 'production'}, {workers} worker(s))")
     Granian("api.app:create_app", address=args.host, port=args.port, interface=Interfaces.WSGI,
-            workers=workers, factory=True).serve()
+            workers=workers, factory=True, respawn_failed_workers=True).serve()
     return 0
 
 
 def worker(args) -> int:
-    """Run an rq worker for projection jobs, plus a timer that catches up anyway."""
+    """Run an rq worker for projection jobs, plus a timer that catches up anyway.
+
+    Neither Redis nor PostgreSQL going away stops it: it waits with a growing
+    pause (one log line per outage, one when it ends), the timer keeps
+    projecting without Redis, and the rq worker is started again once Redis
+    is back.
+    """
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from redis.exceptions import RedisError
+    from rq import Queue
+    from sqlalchemy.exc import OperationalError
 
     from . import jobs
+    from .outages import Outage, QuietRedisRetries, keep_trying
 
     settings = Settings.from_env()
     if settings.embedded:
         print("ralph-es worker needs RALPH_ES_REDIS_URL", file=sys.stderr)
         return 2
-    rt = Runtime(settings)
+    database, redis = Outage("PostgreSQL"), Outage("Redis")
+    rt = keep_trying(lambda: Runtime(settings), database, (OperationalError,))
     jobs.use(rt)
+    connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
     stop = threading.Event()
+
+    def catch_up():
+        try:
+            rt.projector.catch_up()
+        except OperationalError as ex:  # the database is away: the next tick retries
+            database.failed(ex)
+        else:
+            database.ok()
 
     def tick():
         while not stop.wait(args.interval):
+            catch_up()
             try:
-                rt.projector.catch_up()
-            except Exception as ex:  # noqa: BLE001 - keep the safety net alive; the next tick retries
-                print(f"catch-up failed: {ex!r}", file=sys.stderr)
+                connection.ping()
+            except RedisError as ex:
+                redis.failed(ex)
+            else:
+                redis.ok()
 
-    rt.projector.catch_up()
+    catch_up()
     threading.Thread(target=tick, daemon=True).start()
-    connection = Redis.from_url(settings.redis_url)
+    logging.getLogger("rq.worker").addFilter(QuietRedisRetries(redis))
     try:
-        SimpleWorker([Queue(settings.queue, connection=connection)], connection=connection).work(
-            burst=args.burst, logging_level="WARNING")
+        while True:
+            rq_worker = jobs.ProjectionWorker([Queue(settings.queue, connection=connection)], connection=connection)
+            try:
+                rq_worker.work(burst=args.burst, logging_level="WARNING")
+            except RedisError as ex:
+                redis.failed(ex)
+            else:
+                # rq also returns from work() when Redis fails mid-way; only a burst or a signal ends the worker
+                if args.burst or rq_worker.stopping:
+                    return 0
+            time.sleep(1.0)
+            while redis.down:  # the timer pings Redis (and projects meanwhile)
+                time.sleep(0.5)
     finally:
         stop.set()
-    return 0
 
 
 def users_create(args) -> int:
@@ -126,11 +158,24 @@ def import_file(args) -> int:
 
 
 def projections_status(args) -> int:
-    """Print the projection position, the store head and the lag; exit 1 when stalled."""
-    rt = _runtime()
-    position, head = rt.projector.position(), rt.projector.head()
-    print(f"projection main: position {position}, head {head}, lag {head - position}")
-    return _stalled(rt)
+    """Print what ``/api/health/`` reports (reachability, position, head, lag, failure); exit 1 when unhealthy."""
+    from commands.store import UNAVAILABLE
+
+    try:
+        rt = _runtime()
+    except UNAVAILABLE as ex:
+        print(f"database: UNREACHABLE ({str(ex).splitlines()[0]})")
+        return 1
+    report = rt.health()
+    database = report["database"]
+    print("database: " + ("reachable" if database["reachable"] else f"UNREACHABLE ({database['error']})"))
+    if report["redis"] is not None:
+        print("redis: " + ("reachable" if report["redis"]["reachable"] else "UNREACHABLE"))
+    if database["reachable"]:
+        position, head = report["projection"]["position"], report["event_store"]["head"]
+        print(f"projection main: position {position}, head {head}, lag {head - position}")
+        _stalled(rt)
+    return 0 if report["healthy"] else 1
 
 
 def _stalled(rt: Runtime) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rq import SimpleWorker
+
 from commands.config import Settings
 
 from .runtime import Runtime
@@ -26,3 +28,13 @@ def use(rt: Runtime) -> None:
 def catch_up() -> int:
     """Project every pending event; returns the new position."""
     return runtime().projector.catch_up()
+
+
+class ProjectionWorker(SimpleWorker):
+    """rq's in-process worker, remembering a stop signal (``work()`` also returns when Redis fails)."""
+
+    stopping = False
+
+    def request_stop(self, signum, frame):
+        self.stopping = True
+        super().request_stop(signum, frame)

@@ -14,9 +14,10 @@ from sqlalchemy.engine import Engine
 
 from commands.catalog import Resource
 from commands.config import Settings
-from commands.handlers import Commands, Referrer
+from commands.handlers import Commands, ReadModelBehind, Referrer
+from commands.validation import naive_iso
 from commands.ids import IdAllocator
-from commands.store import open_store
+from commands.store import UNAVAILABLE, open_store
 from projections.filters import compile_regex
 from projections.projector import Projector
 from projections.queries import ReadModel
@@ -85,6 +86,13 @@ class RqDispatcher:
         self.projector = projector
         self.queue = Queue(queue, connection=Redis.from_url(redis_url))
         self.timeout = timeout
+
+    def reachable(self) -> bool:
+        """True when Redis answers a ping."""
+        try:
+            return bool(self.queue.connection.ping())
+        except Exception:  # noqa: BLE001 - any failure means unreachable
+            return False
 
     def wait_for(self, position: int) -> bool:
         """True once the read model reached ``position``; False after the timeout."""
@@ -160,9 +168,36 @@ class Runtime:
                                          settings.write_wait_seconds))
 
     def _referrers(self, res: Resource, pk: int) -> list[Referrer]:
-        """Referrers from a read model that has seen every event so far."""
-        self.settle()
+        """Referrers from a read model that has seen every event so far (else :class:`ReadModelBehind`)."""
+        try:
+            settled = self.settle()
+        except Exception as ex:  # noqa: BLE001 - whatever keeps the read model from settling
+            raise ReadModelBehind(pk) from ex
+        if not settled:
+            raise ReadModelBehind(pk)
         return self.reads.referrers(res, pk)
+
+    def health(self) -> dict:
+        """Reachability of the database and Redis, store head, projection position, lag and failure.
+
+        ``healthy`` is False when a dependency is unreachable or the
+        projection is stalled on an event (a lag alone is not a fault).
+        """
+        report = {"healthy": True, "database": {"reachable": True}, "redis": None,
+                  "event_store": {"head": None}, "projection": {"position": None, "lag": None, "failure": None}}
+        try:
+            head, position, failure = self.projector.head(), self.projector.position(), self.projector.failure()
+        except UNAVAILABLE as ex:
+            report["database"] = {"reachable": False, "error": str(ex).splitlines()[0]}
+        else:
+            report["event_store"]["head"] = head
+            report["projection"] = {"position": position, "lag": head - position, "failure": failure and {
+                **failure, "since": naive_iso(failure["since"])}}
+        if self.settings.redis_url:
+            report["redis"] = {"reachable": self.dispatcher.reachable()}
+        report["healthy"] = (report["database"]["reachable"] and report["projection"]["failure"] is None
+                             and (report["redis"] is None or report["redis"]["reachable"]))
+        return report
 
     def settle(self) -> bool:
         """Wait until the read model has applied everything in the store."""
