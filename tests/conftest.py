@@ -34,6 +34,11 @@ REDIS_URL = os.environ.get("RALPH_ES_TEST_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-key"
 
 
+def pytest_collection_modifyitems(items):
+    """Tests marked ``slow`` first, so that parallel workers (pytest-xdist) finish together."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def services_missing(reason: str):
     """Fail under CI, otherwise skip with a reason that shows in the summary."""
     message = f"PostgreSQL/Redis tests NOT RUN: {reason}"

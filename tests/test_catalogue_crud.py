@@ -108,7 +108,7 @@ def test_every_implied_route_is_served(rt):
     from api.app import create_app
 
     served = {route.path for route in inspect.inspect_app(create_app(rt)).routes}
-    expected = {"/api/", "/api-token-auth/"}
+    expected = {"/api/", "/api-token-auth/", "/api/health/"}
     pk = "int(min=0, max=9223372036854775807)"  # what a 64-bit id holds; any other number: 404
     for res in ROUTED:
         for prefix in (res.name, *res.aliases):

