@@ -337,12 +337,12 @@ def test_writes_survive_a_worker_killed_again_and_again(empty_postgres, tmp_path
         deployment.close()
 
 
-def test_a_killed_api_worker_process_is_replaced(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RALPH_ES_")}
-    env |= {"RALPH_ES_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)}
+def test_a_killed_api_worker_process_is_replaced(empty_postgres, tmp_path):
+    deployment = Deployment(empty_postgres, tmp_path / "worker.log")
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "workers.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env=service_env(empty_postgres), cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         _wait_healthy(port)
         children = _children(server.pid)
@@ -353,11 +353,19 @@ def test_a_killed_api_worker_process_is_replaced(tmp_path):
             assert time.monotonic() < deadline, "the killed worker was not replaced"
             time.sleep(0.2)
         assert server.poll() is None
-        for _ in range(10):  # both workers answer
+        for n in range(6):  # both workers answer, and write
             _wait_healthy(port)
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/manufacturers/", data=json.dumps({"name": f"m{n}"}).encode(),
+                headers={**deployment.api.headers, "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 201 and response.headers["X-Read-Model-Behind"] is None
+                deployment.sent[json.loads(response.read())["id"]] = f"m{n}"
+        deployment.check()
     finally:
         server.terminate()
         server.wait(timeout=20)
+        deployment.close()
 
 
 def _children(pid: int) -> list[int]:
