@@ -125,5 +125,16 @@ class ReadModel:
 
 
 def _clauses(keys: list[tuple], reverse: bool = False) -> list:
-    """ORDER BY clauses of sort keys, all directions flipped when ``reverse``."""
-    return [expr.desc() if descending != reverse else expr.asc() for expr, descending in keys]
+    """ORDER BY clauses of sort keys, all directions flipped when ``reverse``.
+
+    Nulls sort as on PostgreSQL (and so in Ralph there): after every value
+    ascending, before them descending; SQLite is told so for nullable keys.
+    """
+    clauses = []
+    for expr, descending in keys:
+        down = descending != reverse
+        clause = expr.desc() if down else expr.asc()
+        if getattr(expr, "nullable", True):
+            clause = clause.nulls_first() if down else clause.nulls_last()
+        clauses.append(clause)
+    return clauses
