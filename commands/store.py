@@ -7,6 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing import persistence
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import register_topic
 from sqlalchemy import event as sa_event
 from sqlalchemy import exc
 
@@ -28,13 +29,50 @@ def claim_id(key: str) -> UUID:
 
 
 class Record(Aggregate):
-    """One record of a catalogued resource; events carry actor and changes."""
+    """One record of a catalogued resource; events carry actor and changes.
+
+    Stored names (``TOPIC``) and versions are fixed here, never derived from
+    the module path: see :data:`LEGACY_TOPICS` and docs/architecture.md.
+    """
+
+    TOPIC = "ralph-es:Record"
+    class_version = 1
+
+    class Created(Aggregate.Created):
+        """The record was created with ``values`` by ``actor`` (a user id, or None)."""
+
+        TOPIC = "ralph-es:Record.Created"
+        class_version = 1
+        resource: str
+        pk: int
+        values: dict
+        actor: int | None
+
+    class Updated(Aggregate.Event):
+        """``changes`` = {field: [old, new]} made by ``actor``."""
+
+        TOPIC = "ralph-es:Record.Updated"
+        class_version = 1
+        resource: str
+        pk: int
+        changes: dict
+        actor: int | None
+
+    class Deleted(Aggregate.Event):
+        """The record was deleted; ``values`` keeps what was removed, for the audit trail."""
+
+        TOPIC = "ralph-es:Record.Deleted"
+        class_version = 1
+        resource: str
+        pk: int
+        values: dict
+        actor: int | None
 
     @staticmethod
     def create_id(resource: str, pk: int, **_) -> UUID:
         return record_id(CATALOG[resource].family, pk)
 
-    @event("Created")
+    @event(Created)
     def __init__(self, resource: str, pk: int, values: dict, actor: int | None):
         self.resource = resource
         self.pk = pk
@@ -49,12 +87,12 @@ class Record(Aggregate):
         """Record the deletion; ``values`` keeps what was removed for the audit trail."""
         self._deleted(self.resource, self.pk, values, actor)
 
-    @event("Updated")
+    @event(Updated)
     def _updated(self, resource: str, pk: int, changes: dict, actor: int | None) -> None:
         for name, (_old, new) in changes.items():
             self.values[name] = new
 
-    @event("Deleted")
+    @event(Deleted)
     def _deleted(self, resource: str, pk: int, values: dict, actor: int | None) -> None:
         self.deleted = True
 
@@ -62,22 +100,59 @@ class Record(Aggregate):
 class Claim(Aggregate):
     """Holds a unique value (or natural key) for one record at a time."""
 
+    TOPIC = "ralph-es:Claim"
+    class_version = 1
+
+    class Created(Aggregate.Created):
+        """The base of this aggregate's creation events (the library requires its name)."""
+
+        TOPIC = "ralph-es:Claim.Created"
+        class_version = 1
+
+    class Claimed(Created):
+        """``owner`` (``<resource>:<id>``) holds ``key``."""
+
+        TOPIC = "ralph-es:Claim.Claimed"
+        class_version = 1
+        key: str
+        owner: str
+
+    class Reclaimed(Aggregate.Event):
+        """Another record holds the key now."""
+
+        TOPIC = "ralph-es:Claim.Reclaimed"
+        class_version = 1
+        owner: str
+
+    class Released(Aggregate.Event):
+        """Nobody holds the key."""
+
+        TOPIC = "ralph-es:Claim.Released"
+        class_version = 1
+
     @staticmethod
     def create_id(key: str, owner: str) -> UUID:
         return claim_id(key)
 
-    @event("Claimed")
+    @event(Claimed)
     def __init__(self, key: str, owner: str):
         self.key = key
         self.owner = owner
 
-    @event("Reclaimed")
+    @event(Reclaimed)
     def take(self, owner: str) -> None:
         self.owner = owner
 
-    @event("Released")
+    @event(Released)
     def release(self) -> None:
         self.owner = ""
+
+
+#: Names that releases before stable topics stored (the module path of the classes then), still read.
+LEGACY_TOPICS = {f"commands.store:{cls.TOPIC.split(':', 1)[1]}": cls for cls in (
+    Record, Record.Created, Record.Updated, Record.Deleted, Claim, Claim.Claimed, Claim.Reclaimed, Claim.Released)}
+for _topic, _cls in LEGACY_TOPICS.items():
+    register_topic(_topic, _cls)
 
 
 class RalphStore(Application):

@@ -273,7 +273,7 @@ def test_health_reports_reachability_position_and_failure(rt, client, api, backe
     assert health.json["projection"]["lag"] == rt.projector.head() - poison + 1
     failure = health.json["projection"]["failure"]
     assert (failure["position"], failure["attempts"]) == (poison, 1)
-    assert failure["event"].startswith("commands.store:Record.Created #1 of ")
+    assert failure["event"].startswith("ralph-es:Record.Created #1 of ")
 
 
 def test_delete_without_an_up_to_date_read_model_changes_nothing(rt, api):

@@ -289,7 +289,7 @@ def test_an_event_the_projector_cannot_apply_stalls_it_visibly(api, rt, backend,
     assert [r["name"] for r in api.get("/api/manufacturers/").json["results"]] == ["before"]  # frozen
     failure = rt.projector.failure()
     assert failure["position"] == poison
-    assert failure["event"].startswith("commands.store:Record.Created #1 of ")
+    assert failure["event"].startswith("ralph-es:Record.Created #1 of ")
     assert ("OverflowError" in failure["error"]) if backend.embedded else ("out of range" in failure["error"])
     status = _projections(backend, "status")
     assert status.returncode == 1
