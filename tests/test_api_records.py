@@ -383,3 +383,19 @@ def test_computed_host_fields(api, inventory):
     assert api.get(f"/api/data-center-assets/{host}/").json["related_hosts"]["virtual_servers"][0]["hostname"] == "vm2"
     api.patch(f"/api/environments/{inventory['prod']}/", {"name": "production"})
     assert api.get(f"/api/virtual-servers/{vm}/").json["service_env"]["environment"] == "production"
+
+
+def test_deleted_means_deleted(api, rt):
+    """A deleted record's id is never reused, its unique values are free again, references to it are refused."""
+    first = api.create("manufacturers", {"name": "Dell"})["id"]
+    assert api.delete(f"/api/manufacturers/{first}/").status_code == 204
+    again = api.create("manufacturers", {"name": "Dell"})["id"]  # the name was released
+    assert again == first + 1  # a new id, never the deleted one
+    assert api.get(f"/api/manufacturers/{first}/").status_code == 404
+    for ref in (first, str(first)):
+        refused = api.post("/api/assetmodels/", {"name": "M", "type": "data center", "manufacturer": ref})
+        assert (refused.status_code, refused.json) == (
+            400, {"manufacturer": [f'Invalid pk "{first}" - object does not exist.']})
+    patch = api.patch(f"/api/manufacturers/{first}/", {"name": "ghost"})
+    assert patch.status_code == 404
+    assert rt.commands.find("manufacturers", "name", "Dell") == again

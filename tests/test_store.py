@@ -77,3 +77,4 @@ def test_dependencies_point_one_way():
             source = path.read_text()
             for name in banned:
                 assert f"import {name}" not in source and f"from {name}" not in source, (path, name)
+
