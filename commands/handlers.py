@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import RecordConflictError
 
 from .catalog import CATALOG, Resource, family_members, in_catalog
+from .guard import Guard
 from .hooks import run_delete_hooks, run_hooks
 from .ids import IdAllocator
 from .store import Claim, RalphStore, Record, claim_id, record_id
@@ -85,10 +86,11 @@ def claim_key(res: Resource, names: tuple[str, ...], values: dict) -> str | None
 class Commands:
     """The write API: create, update and delete records of any resource."""
 
-    def __init__(self, store: RalphStore, ids: IdAllocator, referrers: Referrers):
+    def __init__(self, store: RalphStore, ids: IdAllocator, referrers: Referrers, guard: Guard):
         self.store = store
         self.ids = ids
         self.referrers = referrers
+        self.guard = guard
         self._deferred: dict | None = None
         self._saved: dict = {}
         self._id_pool: dict[str, list[int]] = {}
@@ -170,9 +172,10 @@ class Commands:
         return dict(self.load(CATALOG[resource], pk).values)
 
     def exists(self, resource: str, pk: int) -> bool:
-        """True when ``pk`` is a live record of ``resource``."""
+        """True when ``pk`` is a live record of ``resource`` (held against deletion for the command)."""
         if not in_catalog(resource) or not family_members(resource):
             return False
+        self.guard.share(CATALOG[resource].family, pk)
         try:
             self.load(CATALOG[resource], pk)
         except NotFound:
@@ -254,9 +257,13 @@ class Commands:
         return self._retry(lambda: self._delete(res, pk, actor))
 
     def _retry(self, attempt):
+        """Run a command (under the reference locks; deferred imports go without), again on a lost race."""
+        if self._deferred is not None:
+            return attempt()
         for n in range(RETRIES):
             try:
-                return attempt()
+                with self.guard.command():
+                    return attempt()
             except RecordConflictError:
                 if n == RETRIES - 1:
                     raise
@@ -317,6 +324,7 @@ class Commands:
     def _plan_delete(self, res: Resource, record: Record, actor, batch: _Batch, seen: set) -> None:
         """Add the Deleted event, cascades and M2M clean-ups of one record."""
         seen.add((res.name, record.pk))
+        self.guard.exclusive(res.family, record.pk)  # writes pointing at it are appended (and seen) first
         run_delete_hooks(self, res, record.pk, record.values)
         protected: dict[str, list[int]] = {}
         for ref in self.referrers(res, record.pk):

@@ -32,6 +32,8 @@ from commands.passwords import api_token
 from workers.runtime import Runtime
 
 pytestmark = pytest.mark.slow
+#: Longer outages and more kills (``bench/outages.py`` sets it; 1 in the suite).
+SCALE = float(os.environ.get("RALPH_ES_FAULT_SCALE", "1"))
 
 
 def _together(env: dict, *commands: list[str]) -> list[subprocess.CompletedProcess]:
@@ -205,9 +207,9 @@ def test_the_worker_outlives_redis(empty_postgres, private_redis, tmp_path):
         assert "X-Read-Model-Behind" not in deployment.write("before").headers
         private_redis.stop()
         deployment.wait_for_line("Redis unavailable")
-        for n in range(3):  # stored, and projected by the worker's timer
+        for n in range(int(3 * SCALE)):  # stored, and projected by the worker's timer
             assert deployment.write(f"during-{n}").status_code == 201
-        time.sleep(2)
+        time.sleep(2 * SCALE)
         assert deployment.worker.poll() is None  # still running
         private_redis.start()
         deployment.wait_for_line("Redis is back")
@@ -242,7 +244,7 @@ def test_the_api_and_worker_outlive_postgres(empty_postgres, tmp_path):
         assert health.status_code == 503
         assert health.json["database"]["reachable"] is False and health.json["healthy"] is False
         deployment.wait_for_line("PostgreSQL unavailable")
-        time.sleep(1.5)
+        time.sleep(1.5 * SCALE)
         proxy.start()
         deployment.wait_for_line("PostgreSQL is back")
         result = deployment.write("after")
@@ -320,7 +322,8 @@ def test_writes_survive_a_worker_killed_again_and_again(empty_postgres, tmp_path
     try:
         for thread in threads:
             thread.start()
-        for _ in range(6):  # SIGKILL the worker mid-batch and start a new one
+        kills = int(6 * SCALE)
+        for _ in range(kills):  # SIGKILL the worker mid-batch and start a new one
             time.sleep(0.7)
             deployment.worker.kill()
             deployment.worker.wait(timeout=10)
@@ -332,6 +335,8 @@ def test_writes_survive_a_worker_killed_again_and_again(empty_postgres, tmp_path
         assert failures == []
         assert len(deployment.sent) > 20
         deployment.check()
+        print(f"\nfault: {kills} worker kills during {len(deployment.sent)} acknowledged writes: all readable as "
+              "sent, live read model = rebuild")
     finally:
         stop.set()
         deployment.close()

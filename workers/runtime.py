@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from commands.catalog import Resource
 from commands.config import Settings
+from commands.guard import Guard
 from commands.handlers import Commands, ReadModelBehind, Referrer
 from commands.validation import naive_iso
 from commands.ids import IdAllocator
@@ -162,7 +163,7 @@ class Runtime:
             self.projector = Projector(self.write_engine, self.store, self.schema)
             self.ids = IdAllocator(self.write_engine)
         self.reads = ReadModel(self.read_engine, self.schema)
-        self.commands = Commands(self.store, self.ids, self._referrers)
+        self.commands = Commands(self.store, self.ids, self._referrers, Guard(self.write_engine))
         self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
                            else RqDispatcher(self.projector, settings.redis_url, settings.queue,
                                          settings.write_wait_seconds))
