@@ -35,17 +35,24 @@ def _regexp(pattern: str, value) -> bool:
     return value is not None and _pattern(pattern).search(str(value)) is not None
 
 
+#: Seconds to wait for a PostgreSQL connection before the database counts as unavailable.
+CONNECT_TIMEOUT = 5
+
+
 def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) -> Engine:
     """An engine for the read side; SQLite writers take the write lock up front.
 
     PostgreSQL readers cancel a statement after ``statement_timeout`` seconds (0: never).
     """
     if not url.startswith("sqlite"):
-        # readers: no server-side prepared statements, so every query is planned for its own values
-        # (a generic plan cannot use an index for LIKE 'prefix%')
-        options = {} if writer or "+psycopg" not in url else {"connect_args": {
-            "prepare_threshold": None, "options": f"-c statement_timeout={int(statement_timeout * 1000)}"}}
-        return create_engine(url, pool_pre_ping=True, **options)
+        psycopg = "+psycopg" in url
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT} if psycopg else {}
+        if psycopg and not writer:
+            # readers: no server-side prepared statements, so every query is planned for its own values
+            # (a generic plan cannot use an index for LIKE 'prefix%')
+            connect_args |= {"prepare_threshold": None,
+                             "options": f"-c statement_timeout={int(statement_timeout * 1000)}"}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -85,7 +92,8 @@ class RqDispatcher:
         from rq import Queue
 
         self.projector = projector
-        self.queue = Queue(queue, connection=Redis.from_url(redis_url))
+        # bounded waits: a Redis that does not answer must not hold a write (or /api/health/) for minutes
+        self.queue = Queue(queue, connection=Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5))
         self.timeout = timeout
 
     def reachable(self) -> bool:
