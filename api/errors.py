@@ -7,6 +7,7 @@ import uuid
 
 import falcon
 import msgspec
+from sqlalchemy import exc
 
 from commands.handlers import Conflict, NotFound, ReadModelBehind
 from commands.store import UNAVAILABLE
@@ -89,7 +90,17 @@ def _unavailable(req, resp, ex: Exception, params):
     _send(resp, 503, {"detail": "The database is unavailable; retry later."}, _RETRY)
 
 
+def _data_error(req, resp, ex: exc.DataError, params):
+    """A value PostgreSQL refuses: a regular expression RE2 accepted but PostgreSQL's engine does not is a 400."""
+    if getattr(ex.orig, "sqlstate", None) == "2201B":  # invalid_regular_expression
+        _send(resp, 400, {"detail": f"Invalid regular expression for PostgreSQL: {str(ex.orig).splitlines()[0]}"},
+              {})
+        return
+    _unexpected(req, resp, ex, params)
+
+
 def _behind(req, resp, ex: ReadModelBehind, params):
+    """A DELETE whose referrers cannot be known: 503, nothing appended."""
     _send(resp, 503, {"detail": "The read model is behind the event store, so references cannot be checked; "
                                 "nothing was changed. Retry later."}, _RETRY)
 
@@ -99,6 +110,7 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(UNAVAILABLE, _unavailable)
     app.add_error_handler(ReadModelBehind, _behind)
+    app.add_error_handler(exc.DataError, _data_error)
     app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(ValidationFailed, _validation)

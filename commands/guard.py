@@ -8,18 +8,23 @@ events are appended, so a delete waits for the writes already pointing at
 its record (and then sees them), and a write waits for a delete in progress
 (and then finds its target gone).
 
-PostgreSQL: transaction-level advisory locks on a connection of their own.
-SQLite (one process): one lock serialising the commands of the process.
+PostgreSQL: transaction-level advisory locks on a connection of their own
+(from an engine of their own, so a command never waits for a second
+connection from a pool its lock connection drains). SQLite: one lock
+serialising the commands of the process (other processes are not covered).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from contextlib import contextmanager
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+
+log = logging.getLogger("ralph_es.commands")
 
 
 def lock_key(family: str, pk: int) -> int:
@@ -51,12 +56,18 @@ class Guard:
                 finally:
                     self._local.held = None
             return
-        with self.engine.begin() as conn:
-            self._local.conn, self._local.held = conn, set()
-            try:
-                yield
-            finally:
-                self._local.conn = self._local.held = None
+        conn = self.engine.connect()
+        conn.begin()
+        self._local.conn, self._local.held = conn, set()
+        try:
+            yield
+        finally:
+            self._local.conn = self._local.held = None
+            try:  # ending the transaction releases the locks; the command's outcome is already decided
+                conn.rollback()
+                conn.close()
+            except Exception as ex:  # noqa: BLE001 - a stored write stays answered as stored
+                log.warning("releasing reference locks failed (the server releases them): %s", ex)
 
     def share(self, family: str, pk: int) -> None:
         """Hold ``pk`` of ``family`` against deletion until the command ends."""

@@ -10,6 +10,7 @@ from dataclasses import field as dc_field
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import RecordConflictError
+from sqlalchemy.exc import OperationalError
 
 from .catalog import CATALOG, Resource, family_members, in_catalog
 from .guard import Guard
@@ -19,6 +20,8 @@ from .store import Claim, RalphStore, Record, claim_id, record_id
 from .validation import ValidationFailed, clean, naive_iso
 
 RETRIES = 5
+#: PostgreSQL errors of a lost race, worth another attempt (deadlock detected, serialization failure).
+RACES = ("40P01", "40001")
 #: Records read or written by deferred writes, kept across flushes (dropped when full).
 SAVED_CACHE = 20_000
 
@@ -190,7 +193,8 @@ class Commands:
         claim = self._claim(claim_key(res, (field,), {field: value}))
         if claim is None or not claim.owner:
             return None
-        return int(claim.owner.rsplit(":", 1)[1])
+        pk = int(claim.owner.rsplit(":", 1)[1])
+        return pk if self.exists(resource, pk) else None  # held against deletion, like a reference by id
 
     def _claim(self, key: str | None, optimistic: bool = False) -> Claim | None:
         """The claim on ``key``; ``optimistic`` (deferred writes) trusts unknown keys to be free."""
@@ -264,8 +268,10 @@ class Commands:
             try:
                 with self.guard.command():
                     return attempt()
-            except RecordConflictError:
-                if n == RETRIES - 1:
+            except (RecordConflictError, OperationalError) as ex:
+                # lost a race: a version conflict, or PostgreSQL broke a lock-order deadlock
+                retryable = isinstance(ex, RecordConflictError) or getattr(ex.orig, "sqlstate", None) in RACES
+                if not retryable or n == RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing import persistence
@@ -14,8 +15,10 @@ from sqlalchemy import exc
 from .catalog import CATALOG
 
 STORE_NAME = "RalphES"
-#: Errors of a database that cannot be reached (or cancelled a statement), raw or as the store wraps them.
-UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, persistence.OperationalError, persistence.InterfaceError)
+#: Errors of a database that cannot be reached (or cancelled a statement, or whose connection pool is
+#: exhausted), raw or as the store wraps them.
+UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, persistence.OperationalError,
+               persistence.InterfaceError)
 
 
 def record_id(family: str, pk: int) -> UUID:
@@ -171,16 +174,15 @@ def open_store(database_url: str) -> RalphStore:
     store = RalphStore(env={"SQLALCHEMY_URL": database_url, "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy"})
     engine = store.recorder.datastore.engine
     if engine.dialect.name == "postgresql":
-        sa_event.listen(engine, "checkout", _ping)
+        sa_event.listen(engine, "checkout", partial(_ping, engine.dialect))
     return store
 
 
-def _ping(dbapi_connection, connection_record, connection_proxy) -> None:
-    """SQLAlchemy's pessimistic disconnect recipe: a dead connection is replaced before use."""
-    cursor = dbapi_connection.cursor()
+def _ping(dialect, dbapi_connection, connection_record, connection_proxy) -> None:
+    """SQLAlchemy's pessimistic disconnect handling: a dead connection is replaced before use."""
     try:
-        cursor.execute("SELECT 1")
+        alive = dialect.do_ping(dbapi_connection)
     except Exception:  # noqa: BLE001 - any failure means the connection is gone
-        raise exc.DisconnectionError() from None
-    finally:
-        cursor.close()
+        alive = False
+    if not alive:
+        raise exc.DisconnectionError()

@@ -21,7 +21,7 @@ from sqlalchemy import (BigInteger, Column, DateTime, Integer, String, Table, Te
 from sqlalchemy.engine import Connection, Engine
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
-from commands.store import RalphStore, Record
+from commands.store import UNAVAILABLE, RalphStore, Record
 from commands.validation import naive_iso
 
 from .render import MAX_DEPTH, render
@@ -186,6 +186,8 @@ class Projector:
             while True:
                 try:
                     start, last, size = self._batch(BATCH)
+                except UNAVAILABLE:
+                    raise  # the database is away: no event is to blame
                 except Exception:  # noqa: BLE001 - isolated below, event by event
                     stalled = self._isolate()
                     if stalled is not None:
@@ -216,6 +218,8 @@ class Projector:
         for _ in range(BATCH):
             try:
                 _start, last, _size = self._batch(1)
+            except UNAVAILABLE:
+                raise
             except Exception as ex:  # noqa: BLE001 - recorded, logged once, retried later
                 return self._record_failure(ex)
             if last is None:

@@ -25,7 +25,8 @@ NASTY_SCALARS = st.one_of(
 NASTY = st.recursive(NASTY_SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=8)
 QUERY_VALUES = st.one_of(
-    st.sampled_from(["", "\x00", "a\x00", "(a+)+$", "(a)\\1", "(?=x)", "[", "x" * 1001, "1,2", "1,", ",", "true",
+    st.sampled_from(["", "\x00", "a\x00", "(a+)+$", "(a)\\1", "(?=x)", "[", "(?P<n>a)", "\\Qa.b\\E", "\\pL", "\\z",
+                     "a(?i)b", "x" * 1001, "1,2", "1,", ",", "true",
                      "maybe", "2024-01-02", "2024-13-45", "-1", "0", "1e200", "NaN", "Infinity", "💥"]),
     st.sampled_from([str(n) for n in BIG]), st.sampled_from([str(-n) for n in BIG]), st.text(max_size=20),
 )

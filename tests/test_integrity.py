@@ -1,4 +1,7 @@
-"""References hold: a write that points at a record and that record's deletion never both succeed."""
+"""References hold: a write that points at a record and that record's deletion never both succeed.
+
+(On SQLite the commands of a process are serialised, so the race is really run on PostgreSQL.)
+"""
 
 from __future__ import annotations
 
@@ -29,13 +32,11 @@ def _together(*calls):
 
 def test_a_create_racing_the_delete_of_its_target(api, rt):
     builder = Builder(api)
-    outcomes = set()
     for n in range(ROUNDS):
         body = builder.body(CATALOG["data-center-assets"]) | {"slot_no": None}  # a fresh model is no blade
         model = api.create("assetmodels", {"name": f"race-{n}", "type": "data center"})["id"]
         created, deleted = _together(lambda: api.post("/api/data-center-assets/", body | {"model": model}),
                                      lambda: api.delete(f"/api/assetmodels/{model}/"))
-        outcomes.add((created.status_code, deleted.status_code))
         if created.status_code == 201:
             assert deleted.status_code == 409, (n, deleted.text)
             assert deleted.json["referenced_by"] == {"data-center-assets": [created.json["id"]]}
@@ -43,6 +44,5 @@ def test_a_create_racing_the_delete_of_its_target(api, rt):
         else:
             assert (created.status_code, deleted.status_code) == (400, 204), (n, created.text, deleted.text)
             assert created.json == {"model": [f'Invalid pk "{model}" - object does not exist.']}
-    assert outcomes <= {(201, 409), (400, 204)}
     for asset in api.get("/api/data-center-assets/", {"limit": "1000"}).json["results"]:
         assert rt.commands.exists("assetmodels", asset["model"]["id"])  # no asset outlives its model

@@ -16,6 +16,8 @@ from commands.validation import ValidationFailed
 
 from .runtime import Runtime
 
+log = logging.getLogger("ralph_es.worker")
+
 
 def _runtime() -> Runtime:
     return Runtime(Settings.from_env())
@@ -42,12 +44,14 @@ def worker(args) -> int:
     Neither Redis nor PostgreSQL going away stops it: it waits with a growing
     pause (one log line per outage, one when it ends), the timer keeps
     projecting without Redis, and the rq worker is started again once Redis
-    is back.
+    is back. Only SIGTERM/SIGINT (or the end of a ``--burst``) end it.
     """
     from redis import Redis
     from redis.exceptions import RedisError
     from rq import Queue
-    from sqlalchemy.exc import OperationalError
+    from rq.exceptions import StopRequested
+
+    from commands.store import UNAVAILABLE
 
     from . import jobs
     from .outages import Outage, QuietRedisRetries, keep_trying
@@ -57,7 +61,7 @@ def worker(args) -> int:
         print("ralph-es worker needs RALPH_ES_REDIS_URL", file=sys.stderr)
         return 2
     database, redis = Outage("PostgreSQL"), Outage("Redis")
-    rt = keep_trying(lambda: Runtime(settings), database, (OperationalError,))
+    rt = keep_trying(lambda: Runtime(settings), database, UNAVAILABLE)
     jobs.use(rt)
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
     stop = threading.Event()
@@ -65,20 +69,27 @@ def worker(args) -> int:
     def catch_up():
         try:
             rt.projector.catch_up()
-        except OperationalError as ex:  # the database is away: the next tick retries
+        except UNAVAILABLE as ex:  # the database is away: the next tick retries
             database.failed(ex)
+        except Exception:  # noqa: BLE001 - never let the safety net die
+            log.exception("catch-up failed; the next tick retries")
         else:
             database.ok()
 
     def tick():
         while not stop.wait(args.interval):
             catch_up()
-            try:
-                connection.ping()
-            except RedisError as ex:
-                redis.failed(ex)
-            else:
-                redis.ok()
+            redis_back()
+
+    def redis_back() -> bool:
+        """Ping Redis: True when it answers (an outage's end is logged)."""
+        try:
+            connection.ping()
+        except RedisError as ex:
+            redis.failed(ex)
+            return False
+        redis.ok()
+        return True
 
     catch_up()
     threading.Thread(target=tick, daemon=True).start()
@@ -94,9 +105,10 @@ def worker(args) -> int:
                 # rq also returns from work() when Redis fails mid-way; only a burst or a signal ends the worker
                 if args.burst or rq_worker.stopping:
                     return 0
-            time.sleep(1.0)
-            while redis.down:  # the timer pings Redis (and projects meanwhile)
+            while not redis_back():  # the timer projects meanwhile
                 time.sleep(0.5)
+    except StopRequested:  # a signal while waiting for Redis (rq's handler is still installed)
+        return 0
     finally:
         stop.set()
 
@@ -172,9 +184,10 @@ def projections_status(args) -> int:
     if report["redis"] is not None:
         print("redis: " + ("reachable" if report["redis"]["reachable"] else "UNREACHABLE"))
     if database["reachable"]:
-        position, head = report["projection"]["position"], report["event_store"]["head"]
-        print(f"projection main: position {position}, head {head}, lag {head - position}")
-        _stalled(rt)
+        projection = report["projection"]
+        print(f"projection main: position {projection['position']}, head {report['event_store']['head']}, "
+              f"lag {projection['lag']}")
+        _stalled(rt)  # with the whole error, which the health report shortens
     return 0 if report["healthy"] else 1
 
 

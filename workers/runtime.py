@@ -171,7 +171,9 @@ class Runtime:
             self.projector = Projector(self.write_engine, self.store, self.schema)
             self.ids = IdAllocator(self.write_engine)
         self.reads = ReadModel(self.read_engine, self.schema)
-        self.commands = Commands(self.store, self.ids, self._referrers, Guard(self.write_engine))
+        self.guard_engine = (make_engine(settings.database_url, writer=True) if settings.is_postgres
+                             else self.write_engine)
+        self.commands = Commands(self.store, self.ids, self._referrers, Guard(self.guard_engine))
         self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
                            else RqDispatcher(self.projector, settings.redis_url, settings.queue,
                                          settings.write_wait_seconds))
@@ -196,12 +198,13 @@ class Runtime:
                   "event_store": {"head": None}, "projection": {"position": None, "lag": None, "failure": None}}
         try:
             head, position, failure = self.projector.head(), self.projector.position(), self.projector.failure()
-        except UNAVAILABLE as ex:
-            report["database"] = {"reachable": False, "error": str(ex).splitlines()[0]}
+        except UNAVAILABLE as ex:  # the class only: the message names hosts and ports
+            report["database"] = {"reachable": False, "error": type(ex).__name__}
         else:
             report["event_store"]["head"] = head
+            # the error's first line only: the rest may hold the statement and the event's values
             report["projection"] = {"position": position, "lag": head - position, "failure": failure and {
-                **failure, "since": naive_iso(failure["since"])}}
+                **failure, "since": naive_iso(failure["since"]), "error": failure["error"].splitlines()[0]}}
         if self.settings.redis_url:
             report["redis"] = {"reachable": self.dispatcher.reachable()}
         report["healthy"] = (report["database"]["reachable"] and report["projection"]["failure"] is None
@@ -213,6 +216,8 @@ class Runtime:
         return self.dispatcher.wait_for(self.projector.head())
 
     def close(self) -> None:
+        """Close the store and every engine."""
         self.store.close()
+        self.guard_engine.dispose()
         self.write_engine.dispose()
         self.read_engine.dispose()
