@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, MetaData, String, Table, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
@@ -44,3 +44,18 @@ class IdAllocator:
                 conn.execute(counters.insert().values(family=family, last_id=count))
                 last = count
         return list(range(last - count + 1, last + 1))
+
+
+def raise_counters(conn: Connection, highest: dict[str, int]) -> None:
+    """Make each family's counter at least its highest id seen in the store (``family -> id``).
+
+    The projector calls it for the records it applies, so a store restored
+    from its events alone (counters lost) never hands out an id again.
+    """
+    for family, pk in highest.items():
+        # usually the counter is ahead already: nothing is written (or locked)
+        moved = conn.execute(update(counters).where(counters.c.family == family, counters.c.last_id < pk)
+                             .values(last_id=pk))
+        if moved.rowcount == 0 and conn.execute(
+                select(counters.c.family).where(counters.c.family == family)).first() is None:
+            conn.execute(counters.insert().values(family=family, last_id=pk))

@@ -21,6 +21,7 @@ from sqlalchemy import (BigInteger, Column, DateTime, Integer, String, Table, Te
 from sqlalchemy.engine import Connection, Engine
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
+from commands.ids import raise_counters
 from commands.store import UNAVAILABLE, RalphStore, Record
 from commands.validation import naive_iso
 
@@ -327,6 +328,7 @@ class Projector:
         self._render(conn, loader, dirty, created)
         self._drain(conn)
         self._count(conn, events)
+        raise_counters(conn, {family: max(ids) for family, ids in created.items() if ids})
 
     def _count(self, conn: Connection, events: list) -> None:
         """Move the live-record counts by the records this batch created and deleted.
