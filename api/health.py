@@ -17,6 +17,7 @@ class Health:
         self.rt = rt
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """The report as JSON, with the status that says whether it is healthy."""
         report = self.rt.health()
         resp.status = 200 if report["healthy"] else 503
         resp.content_type = falcon.MEDIA_JSON

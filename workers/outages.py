@@ -22,6 +22,7 @@ class Outage:
 
     @property
     def down(self) -> bool:
+        """True from a failed attempt until one works."""
         return self.since is not None
 
     def failed(self, error: object) -> None:
