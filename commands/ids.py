@@ -52,10 +52,13 @@ def raise_counters(conn: Connection, highest: dict[str, int]) -> None:
     The projector calls it for the records it applies, so a store restored
     from its events alone (counters lost) never hands out an id again.
     """
-    for family, pk in highest.items():
-        # usually the counter is ahead already: nothing is written (or locked)
-        moved = conn.execute(update(counters).where(counters.c.family == family, counters.c.last_id < pk)
-                             .values(last_id=pk))
-        if moved.rowcount == 0 and conn.execute(
-                select(counters.c.family).where(counters.c.family == family)).first() is None:
+    if not highest:
+        return
+    known = dict(conn.execute(select(counters.c.family, counters.c.last_id)
+                              .where(counters.c.family.in_(sorted(highest)))).all())
+    for family, pk in highest.items():  # usually every counter is ahead already: one read, nothing written
+        if family not in known:
             conn.execute(counters.insert().values(family=family, last_id=pk))
+        elif known[family] < pk:
+            conn.execute(update(counters).where(counters.c.family == family, counters.c.last_id < pk)
+                         .values(last_id=pk))

@@ -6,6 +6,13 @@ import socket
 import threading
 
 
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class CuttableProxy:
     """Forwards 127.0.0.1:``port`` to ``upstream``; :meth:`cut` drops every connection and refuses new ones."""
 
@@ -14,10 +21,7 @@ class CuttableProxy:
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
+        self.port = free_port()
 
     def start(self) -> None:
         """Accept connections (again)."""

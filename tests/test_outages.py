@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import (PG_ADMIN, ROOT, SECRET, Api, forge_poison, make_user, service_env, services_missing,
                       snapshot)
-from faults import CuttableProxy
+from faults import CuttableProxy, free_port
 from falcon.testing import TestClient
 from redis import Redis
 from redis.exceptions import RedisError
@@ -106,17 +105,11 @@ def test_a_configured_secret_with_the_embedded_database(tmp_path):
     _users_can_log_in(Settings.from_env(env), ["u1"])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PrivateRedis:
     """A redis-server of the test's own, on its own port, that the test stops and starts."""
 
     def __init__(self, tmp_path):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.dir = tmp_path
         self.proc = None
@@ -350,7 +343,7 @@ def test_writes_survive_a_worker_killed_again_and_again(empty_postgres, tmp_path
 
 def test_a_killed_api_worker_process_is_replaced(empty_postgres, tmp_path):
     deployment = Deployment(empty_postgres, tmp_path / "worker.log")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "workers.cli", "serve", "--port", str(port), "--workers", "2"],
                               env=service_env(empty_postgres), cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)

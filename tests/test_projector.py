@@ -178,8 +178,8 @@ def test_one_batch_projects_like_one_event_at_a_time(rt, monkeypatch):
         assert docs[chassis]["ipaddresses"] == ["10.0.0.7"]
         assert (docs[chassis]["tags"], docs[blade]["parent"]["id"]) == (["a", "b"], chassis)
         updated = {s.split()[1].removeprefix("whole_") for s in statements if s.startswith("UPDATE")}
-        # counts, rows hooks place, and the id counters kept above the ids applied (no row changes here)
-        assert updated == {"read_counts", "read_networks", "read_ipaddresses", "ralph_es_id_counters"}
+        # counts and rows hooks place (the id counters are ahead already: only read)
+        assert updated == {"read_counts", "read_networks", "read_ipaddresses"}
     finally:
         for projector in (whole, single):
             projector.schema.metadata.drop_all(rt.write_engine)
