@@ -9,7 +9,7 @@ import falcon
 import msgspec
 from sqlalchemy import exc
 
-from commands.handlers import Conflict, NotFound, ReadModelBehind
+from commands.handlers import Conflict, NotFound
 from commands.store import UNAVAILABLE
 from commands.validation import ValidationFailed
 from projections.filters import FilterError
@@ -99,17 +99,10 @@ def _data_error(req, resp, ex: exc.DataError, params):
     _unexpected(req, resp, ex, params)
 
 
-def _behind(req, resp, ex: ReadModelBehind, params):
-    """A DELETE whose referrers cannot be known: 503, nothing appended."""
-    _send(resp, 503, {"detail": "The read model is behind the event store, so references cannot be checked; "
-                                "nothing was changed. Retry later."}, _RETRY)
-
-
 def install(app: falcon.App) -> None:
     """Route every error through a DRF-shaped JSON body."""
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(UNAVAILABLE, _unavailable)
-    app.add_error_handler(ReadModelBehind, _behind)
     app.add_error_handler(exc.DataError, _data_error)
     app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(ApiError, _api_error)

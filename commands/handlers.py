@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -13,6 +12,7 @@ from eventsourcing.persistence import RecordConflictError
 from sqlalchemy.exc import OperationalError
 
 from .catalog import CATALOG, Resource, family_members, in_catalog
+from .catalog.migrations import first_field_name, first_resource_name
 from .guard import Guard
 from .hooks import run_delete_hooks, run_hooks
 from .ids import IdAllocator
@@ -30,10 +30,6 @@ class NotFound(Exception):
     """No such record."""
 
 
-class ReadModelBehind(Exception):
-    """The read model has not applied every stored event, so referrers cannot be trusted."""
-
-
 class Conflict(Exception):
     """The write contradicts other records (e.g. a protected reference)."""
 
@@ -41,20 +37,6 @@ class Conflict(Exception):
         super().__init__(detail)
         self.detail = detail
         self.referenced_by = referenced_by or {}
-
-
-@dataclass(frozen=True)
-class Referrer:
-    """A record whose ``field`` points at the record being deleted."""
-
-    resource: str
-    pk: int
-    field: str
-
-
-#: Given a resource and an id, the records that reference it (read model; :class:`ReadModelBehind`
-#: when the read model cannot be brought up to date).
-Referrers = Callable[[Resource, int], list[Referrer]]
 
 
 @dataclass
@@ -79,20 +61,28 @@ class _Batch:
 
 
 def claim_key(res: Resource, names: tuple[str, ...], values: dict) -> str | None:
-    """The claim key for a unique field set, or None when a value is empty."""
+    """The claim key for a unique field set, or None when a value is empty.
+
+    Keyed by the names the fields were first stored under, so a renamed field keeps its claims.
+    """
     vals = [values.get(n) for n in names]
     if any(v is None for v in vals):
         return None
-    return f"{res.family}:{'+'.join(names)}:{json.dumps(vals, sort_keys=True)}"
+    stored = "+".join(first_field_name(res.name, n) for n in names)
+    return f"{res.family}:{stored}:{json.dumps(vals, sort_keys=True)}"
+
+
+def claim_owner(res: Resource, pk: int) -> str:
+    """Who holds a claim: the record, by the name its resource was first stored under."""
+    return f"{first_resource_name(res.name)}:{pk}"
 
 
 class Commands:
     """The write API: create, update and delete records of any resource."""
 
-    def __init__(self, store: RalphStore, ids: IdAllocator, referrers: Referrers, guard: Guard):
+    def __init__(self, store: RalphStore, ids: IdAllocator, guard: Guard):
         self.store = store
         self.ids = ids
-        self.referrers = referrers
         self.guard = guard
         self._deferred: dict | None = None
         self._saved: dict = {}
@@ -223,7 +213,7 @@ class Commands:
 
     def _claims(self, res: Resource, pk: int, old: dict, new: dict, batch: _Batch) -> None:
         """Take claims for changed unique values (400 when held by another record)."""
-        owner = f"{res.name}:{pk}"
+        owner = claim_owner(res, pk)
         errors = {}
         for names in self._unique_sets(res):
             before, after = claim_key(res, names, old), claim_key(res, names, new)
@@ -333,7 +323,7 @@ class Commands:
         self.guard.exclusive(res.family, record.pk)  # writes pointing at it are appended (and seen) first
         run_delete_hooks(self, res, record.pk, record.values)
         protected: dict[str, list[int]] = {}
-        for ref in self.referrers(res, record.pk):
+        for ref in self.store.references.referrers(res.family, record.pk):
             if (ref.resource, ref.pk) in seen:
                 continue
             owner = CATALOG[ref.resource]
@@ -415,8 +405,8 @@ class Commands:
                     self._plan_delete(link, self.load(link, link_pk), actor, batch, {(res.name, pk)})
 
     def find_link(self, link: Resource, mine: str, pk: int, theirs: str, target: int) -> int | None:
-        """The link record joining ``pk`` and ``target`` (via the owner's referrers)."""
-        for ref in self.referrers(CATALOG[[f for f in link.stored_fields if f.name == mine][0].target], pk):
+        """The link record joining ``pk`` and ``target`` (from the owner's referrers)."""
+        for ref in self.store.references.referrers(CATALOG[link.get(mine).target].family, pk):
             if ref.resource == link.name and ref.field == mine:
                 other = self.load(link, ref.pk)
                 if other.values.get(theirs) == target:

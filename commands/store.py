@@ -6,6 +6,7 @@ from functools import partial
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing import persistence
+from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
@@ -13,6 +14,8 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import exc
 
 from .catalog import CATALOG
+from .catalog import migrations
+from .references import ReferenceIndex, delta
 
 STORE_NAME = "RalphES"
 #: Errors of a database that cannot be reached (or cancelled a statement, or whose connection pool is
@@ -36,6 +39,8 @@ class Record(Aggregate):
 
     Stored names (``TOPIC``) and versions are fixed here, never derived from
     the module path: see :data:`LEGACY_TOPICS` and docs/architecture.md.
+    Each stored event also carries ``catalogue``, the catalogue version it
+    was written under (:class:`CatalogueMapper`).
     """
 
     TOPIC = "ralph-es:Record"
@@ -158,11 +163,53 @@ for _topic, _cls in LEGACY_TOPICS.items():
     register_topic(_topic, _cls)
 
 
+RECORD_EVENTS = (Record.Created, Record.Updated, Record.Deleted)
+
+
+class CatalogueMapper(Mapper):
+    """Stamps record events with the catalogue version and reads old ones through its migrations.
+
+    Like ``class_version``, the stamp lives in the stored state: an event
+    written before stamps (or before a migration) is brought to today's
+    catalogue by :func:`commands.catalog.migrations.migrate` when read.
+    """
+
+    def to_stored_event(self, domain_event) -> StoredEvent:
+        if isinstance(domain_event, RECORD_EVENTS):
+            vars(domain_event).setdefault("catalogue", migrations.version())
+        return super().to_stored_event(domain_event)
+
+    def to_domain_event(self, stored_event: StoredEvent):
+        domain_event = super().to_domain_event(stored_event)
+        if isinstance(domain_event, RECORD_EVENTS):
+            migrations.migrate(vars(domain_event))
+        return domain_event
+
+
+#: eventsourcing-sqlalchemy, with a recorder that keeps the reference index (:mod:`commands.references`).
+PERSISTENCE = {"PERSISTENCE_MODULE": "commands.references:IndexingFactory"}
+
+
 class RalphStore(Application):
-    """The one application whose notification log orders every event."""
+    """The one application whose notification log orders every event.
+
+    Every save also updates the reference index in the same transaction.
+    """
 
     name = STORE_NAME
-    env = {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy"}
+    env = PERSISTENCE
+
+    def construct_mapper(self) -> Mapper:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=CatalogueMapper)
+
+    def __init__(self, env=None):
+        super().__init__(env)
+        self.references = ReferenceIndex(self)
+
+    def save(self, *objs, **kwargs):
+        """Append the pending events of ``objs`` and their reference rows, atomically."""
+        pending = [ev for obj in objs if obj is not None for ev in getattr(obj, "pending_events", [obj])]
+        return super().save(*objs, references=delta(pending), **kwargs)
 
 
 def open_store(database_url: str) -> RalphStore:
@@ -171,7 +218,7 @@ def open_store(database_url: str) -> RalphStore:
     On PostgreSQL a pooled connection is tested before use, so a database
     restart costs no failed request.
     """
-    store = RalphStore(env={"SQLALCHEMY_URL": database_url, "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy"})
+    store = RalphStore(env={"SQLALCHEMY_URL": database_url, **PERSISTENCE})
     engine = store.recorder.datastore.engine
     if engine.dialect.name == "postgresql":
         sa_event.listen(engine, "checkout", partial(_ping, engine.dialect))

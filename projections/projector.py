@@ -133,7 +133,8 @@ class Projector:
         self._backoff = 0.0
         self._retry_at = 0.0
         self._inserts = Inserts()
-        self.schema.create(engine)
+        #: True when the read tables were made anew for a changed catalogue (the store is to be replayed).
+        self.reset = self.schema.create(engine)
         with self.engine.begin() as conn:
             self._lock(conn)
             self._recount_missing(conn)
@@ -277,7 +278,7 @@ class Projector:
         with self._local, self.engine.begin() as conn:
             self._lock(conn)
             # a recorded failure stays: replaying into it again is not news (it is cleared once applied)
-            tables = [t for t in reversed(self.schema.all_tables) if t is not self.failures]
+            tables = [t for t in reversed(self.schema.all_tables) if t not in (self.failures, self.schema.catalogue)]
             if conn.dialect.name == "postgresql":  # one statement, and no dead rows left behind
                 conn.execute(text("TRUNCATE " + ", ".join(conn.dialect.identifier_preparer.format_table(t)
                                                           for t in tables)))

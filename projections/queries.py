@@ -7,10 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from commands.catalog import CATALOG, Resource
-from commands.handlers import Referrer
 
 from .filters import Filters, last
-from .projector import INCOMING
 from .tables import ReadSchema
 
 
@@ -42,24 +40,6 @@ class ReadModel:
         with self.engine.connect() as conn:
             row = conn.execute(select(t.c.id, t.c.state).where(t.c[column] == value)).first()
         return None if row is None else (row.id, msgspec.json.decode(row.state))
-
-    def referrers(self, res: Resource, pk: int) -> list[Referrer]:
-        """Records whose foreign keys or M2M lists point at ``pk``."""
-        found = []
-        with self.engine.connect() as conn:
-            for owner, field, kind in INCOMING.get(res.name, ()):
-                if kind == "fk":
-                    t = self.schema.table(owner)
-                    query = select(t.c.id).where(t.c[field] == pk)
-                else:
-                    link = self.schema.links[(owner.name, field)]
-                    query = select(link.c.owner_id).where(link.c.target_id == pk)
-                found += [Referrer(owner.name, i, field) for i in conn.execute(query).scalars()]
-            if res.has_custom_fields:
-                values = self.schema.table(CATALOG["customfieldvalues"])
-                query = select(values.c.id).where(values.c.object_family == res.family, values.c.object_id == pk)
-                found += [Referrer("customfieldvalues", i, "object_id") for i in conn.execute(query).scalars()]
-        return found
 
     # lists --------------------------------------------------------------
     def page(self, res: Resource, params: dict, limit: int, offset: int, scope: dict | None = None):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 
 from sqlalchemy import (
     BigInteger,
@@ -23,14 +25,24 @@ from sqlalchemy import (
     bindparam,
     func,
     inspect,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.schema import CreateIndex
 
 from commands.catalog import RESOURCES, Resource
+from commands.catalog import migrations
 from commands.catalog.fields import SCALAR_KINDS, Field
 from commands.validation import TAG_LENGTH
+
+log = logging.getLogger("ralph_es.projector")
+
+
+def catalogue_fingerprint() -> str:
+    """A digest of the catalogue and its migrations, from which every read table and document follows."""
+    return hashlib.sha256(repr((RESOURCES, migrations.MIGRATIONS)).encode()).hexdigest()[:32]
+
 
 def among(column, ids, dialect: str):
     """``column IN ids``; on PostgreSQL one array parameter, so the statement text stays the same."""
@@ -105,6 +117,11 @@ class ReadSchema:
             Column("name", String(64), primary_key=True),
             Column("rows", BigInteger, nullable=False),
         )
+        #: The :func:`catalogue_fingerprint` the tables were made for.
+        self.catalogue = Table(
+            f"{prefix}read_catalogue", self.metadata,
+            Column("fingerprint", String(64), primary_key=True),
+        )
 
     def _resource_table(self, res: Resource) -> Table:
         name = self.prefix + table_name(res)
@@ -141,30 +158,56 @@ class ReadSchema:
             Index(f"ix_{name}_target", "target_id"),
         )
 
-    def create(self, engine) -> None:
+    def create(self, engine) -> bool:
         """Create the tables, and the indexes that tables of an older read model lack.
 
+        Tables made for another catalogue (or before fingerprints) are
+        dropped and made anew: True then, and the caller replays the store.
         On PostgreSQL also the trigram extension that text indexes use.
         """
         postgresql = engine.dialect.name == "postgresql"
         listed = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()" if postgresql
                   else "SELECT name FROM sqlite_master WHERE type = 'index'")
+        fingerprint = catalogue_fingerprint()
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
             skipped = set(conn.execute(text(listed)).scalars())
+            made_for = (conn.execute(select(self.catalogue.c.fingerprint)).scalars().all()
+                        if self.catalogue.name in tables else None)
+        ours = sorted(t for t in tables if t.startswith(f"{self.prefix}read_"))
+        reset = bool(ours) and made_for not in ([], [fingerprint])  # [] = emptied: the tables are ours
+        if reset:
+            log.warning("the catalogue changed since the read model was made: dropping %d read tables to "
+                        "replay the store", len(ours))
+            self._drop(engine, ours)
+            tables -= set(ours)
         if not postgresql:
             skipped |= {index.name for index in self.postgresql_indexes}
         wanted = [index for table in self.metadata.sorted_tables for index in table.indexes]
-        if tables >= {t.name for t in self.metadata.sorted_tables} and all(i.name in skipped for i in wanted):
-            return  # an up-to-date read model: one query instead of one per table
-        if postgresql:
+        if not (tables >= {t.name for t in self.metadata.sorted_tables} and all(i.name in skipped for i in wanted)):
+            if postgresql:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            self.metadata.create_all(engine)
             with engine.begin() as conn:
-                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        self.metadata.create_all(engine)
+                for index in wanted:
+                    if index.name not in skipped:
+                        conn.execute(CreateIndex(index, if_not_exists=True))  # another process may be first
+        if made_for != [fingerprint]:
+            with engine.begin() as conn:
+                conn.execute(self.catalogue.delete())
+                conn.execute(self.catalogue.insert().values(fingerprint=fingerprint))
+        return reset
+
+    @staticmethod
+    def _drop(engine, names: list[str]) -> None:
         with engine.begin() as conn:
-            for index in wanted:
-                if index.name not in skipped:
-                    conn.execute(CreateIndex(index, if_not_exists=True))  # another process may be first
+            quoted = [conn.dialect.identifier_preparer.quote(name) for name in names]
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(quoted)} CASCADE"))
+            else:
+                for name in quoted:
+                    conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
     def table(self, res: Resource) -> Table:
         """The table holding records of ``res`` (base-objects: the shared table)."""

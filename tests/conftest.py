@@ -89,6 +89,23 @@ def service_env(settings: Settings) -> dict:
     return env
 
 
+@pytest.fixture
+def empty_postgres(pg_settings):
+    """Settings of a database of its own that nothing has touched yet."""
+    import psycopg
+
+    name = f"ralph_es_empty_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = pg_settings.database_url.rsplit("/", 1)[0]
+    try:
+        yield Settings(database_url=f"{base}/{name}", redis_url=pg_settings.redis_url, secret_key=SECRET,
+                       queue=f"ralph-es-empty-{name}")
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def pg_worker(pg_settings, tmp_path_factory):
     """A real ``ralph-es worker`` process for the run."""
@@ -116,7 +133,8 @@ def _empty_postgres(rt: Runtime) -> None:
 
     from projections.projector import LOCK_KEY
 
-    names = [t.name for t in rt.schema.all_tables] + ["ralph_es_id_counters", "ralphes_events"]
+    names = [t.name for t in rt.schema.all_tables] + ["ralph_es_id_counters", "ralphes_events",
+                                                      "ralph_es_references", "ralph_es_references_coverage"]
     with rt.write_engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         conn.execute(text("; ".join(f"DELETE FROM {name}" for name in names)))

@@ -35,6 +35,9 @@ def test_a_golden_log_projects_to_its_api_output(rt, log):
     events = [_stored(line) for line in (log / "events.jsonl").read_text().splitlines()]
     if log.name == "v1":  # stored before topics were stable: every name is a module path, and still reads
         assert {e.topic.split(":")[0] for e in events} == {"commands.store"}
+    else:  # v2: stable names, record events stamped with the catalogue version (0: no migration yet)
+        assert {e.topic.split(":")[0] for e in events} == {"ralph-es"}
+        assert {json.loads(e.state).get("catalogue") for e in events if "Record" in e.topic} == {0}
     rt.ids.allocate("base_object")  # a counter behind the store (the others are missing altogether)
     rt.store.recorder.insert_events(events)
     assert rt.dispatcher.wait_for(rt.projector.head())

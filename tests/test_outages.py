@@ -13,11 +13,10 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
-from conftest import (PG_ADMIN, ROOT, SECRET, Api, forge_poison, make_user, service_env, services_missing,
+from conftest import (ROOT, SECRET, Api, forge_poison, make_user, service_env, services_missing,
                       snapshot)
 from faults import CuttableProxy, free_port
 from falcon.testing import TestClient
@@ -51,23 +50,6 @@ def _users_can_log_in(settings: Settings, names: list[str]) -> None:
             assert check_credentials(rt.reads, name, "secret-pw") is not None, name
     finally:
         rt.close()
-
-
-@pytest.fixture
-def empty_postgres(pg_settings):
-    """Settings of a database of its own that nothing has touched yet."""
-    import psycopg
-
-    name = f"ralph_es_empty_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = pg_settings.database_url.rsplit("/", 1)[0]
-    try:
-        yield Settings(database_url=f"{base}/{name}", redis_url=pg_settings.redis_url, secret_key=SECRET,
-                       queue=f"ralph-es-empty-{name}")
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_processes_start_together_on_an_empty_postgres_database(empty_postgres):
@@ -277,15 +259,20 @@ def test_health_reports_reachability_position_and_failure(rt, client, api, backe
     assert failure["event"].startswith("ralph-es:Record.Created #1 of ")
 
 
-def test_delete_without_an_up_to_date_read_model_changes_nothing(rt, api):
-    pk = api.create("manufacturers", {"name": "A"})["id"]
-    forge_poison(rt)  # the projection stops before it: referrers cannot be known
+def test_delete_decides_from_the_write_side_whatever_the_read_model(rt, api):
+    maker = api.create("manufacturers", {"name": "A"})["id"]
+    model = api.create("assetmodels", {"name": "M", "type": "data center", "manufacturer": maker})["id"]
+    poison = forge_poison(rt)  # the projection stops before it: the read model knows nothing newer
+    protected = api.delete(f"/api/manufacturers/{maker}/")
+    assert protected.status_code == 409
+    assert protected.json["referenced_by"] == {"assetmodels": [model]}
     head = rt.projector.head()
-    result = api.delete(f"/api/manufacturers/{pk}/")
-    assert result.status_code == 503
-    assert result.json["detail"].startswith("The read model is behind the event store")
-    assert rt.projector.head() == head
-    assert rt.commands.exists("manufacturers", pk)
+    deleted = api.delete(f"/api/assetmodels/{model}/")
+    assert deleted.status_code == 204  # stored, and said to be ahead of the read model
+    assert deleted.headers["X-Read-Model-Behind"] == deleted.headers["X-Event-Position"] == str(head + 1)
+    assert not rt.commands.exists("assetmodels", model)
+    assert rt.projector.position() == poison - 1
+    assert api.delete(f"/api/manufacturers/{maker}/").status_code == 204  # its last referrer is gone
 
 
 def test_a_stored_write_is_answered_as_stored(rt, api, monkeypatch):
@@ -298,9 +285,10 @@ def test_a_stored_write_is_answered_as_stored(rt, api, monkeypatch):
     assert result.status_code == 201
     assert result.headers["X-Read-Model-Behind"] == result.headers["X-Event-Position"] != str(head)
     assert rt.commands.load_values("manufacturers", result.json["id"])["name"] == "kept"
-    deleted = api.delete(f"/api/manufacturers/{result.json['id']}/")  # references cannot be checked: refused
-    assert deleted.status_code == 503
-    assert rt.commands.exists("manufacturers", result.json["id"])
+    deleted = api.delete(f"/api/manufacturers/{result.json['id']}/")  # references come from the write side
+    assert deleted.status_code == 204
+    assert deleted.headers["X-Read-Model-Behind"] == deleted.headers["X-Event-Position"]
+    assert not rt.commands.exists("manufacturers", result.json["id"])
 
 
 def test_writes_survive_a_worker_killed_again_and_again(empty_postgres, tmp_path):

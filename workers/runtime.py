@@ -12,10 +12,9 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Engine
 
-from commands.catalog import Resource
 from commands.config import Settings
 from commands.guard import Guard
-from commands.handlers import Commands, ReadModelBehind, Referrer
+from commands.handlers import Commands
 from commands.validation import naive_iso
 from commands.ids import IdAllocator
 from commands.store import UNAVAILABLE, open_store
@@ -170,23 +169,16 @@ class Runtime:
             self.store = open_store(settings.database_url)
             self.projector = Projector(self.write_engine, self.store, self.schema)
             self.ids = IdAllocator(self.write_engine)
+            self.store.references.catch_up()  # a store from before the index, or restored from its events
+            if self.projector.reset:  # read tables made anew for a changed catalogue: replay before serving
+                self.projector.catch_up()
         self.reads = ReadModel(self.read_engine, self.schema)
         self.guard_engine = (make_engine(settings.database_url, writer=True) if settings.is_postgres
                              else self.write_engine)
-        self.commands = Commands(self.store, self.ids, self._referrers, Guard(self.guard_engine))
+        self.commands = Commands(self.store, self.ids, Guard(self.guard_engine))
         self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
                            else RqDispatcher(self.projector, settings.redis_url, settings.queue,
                                          settings.write_wait_seconds))
-
-    def _referrers(self, res: Resource, pk: int) -> list[Referrer]:
-        """Referrers from a read model that has seen every event so far (else :class:`ReadModelBehind`)."""
-        try:
-            settled = self.settle()
-        except Exception as ex:  # noqa: BLE001 - whatever keeps the read model from settling
-            raise ReadModelBehind(pk) from ex
-        if not settled:
-            raise ReadModelBehind(pk)
-        return self.reads.referrers(res, pk)
 
     def health(self) -> dict:
         """Reachability of the database and Redis, store head, projection position, lag and failure.

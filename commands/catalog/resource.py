@@ -8,6 +8,7 @@ from dataclasses import field as dc_field
 from functools import cached_property
 
 from .fields import Field
+from .migrations import first_resource_name
 
 BASE_OBJECT = "base_object"
 
@@ -66,8 +67,8 @@ class Resource:
 
     @property
     def family(self) -> str:
-        """The id space of the resource."""
-        return BASE_OBJECT if self.base_object or self.polymorphic else self.name
+        """The id space of the resource (named as the resource was first, so a rename keeps its ids)."""
+        return BASE_OBJECT if self.base_object or self.polymorphic else first_resource_name(self.name)
 
     @property
     def app_label(self) -> str:

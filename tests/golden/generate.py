@@ -1,6 +1,6 @@
 """Write a golden event log: the events a varied workload stores, and the API output they project to.
 
-    python tests/golden/generate.py tests/golden/v1
+    python tests/golden/generate.py tests/golden/v<next number>
 
 Run it once per event shape (a new directory each time); never regenerate a
 committed log: ``tests/test_golden.py`` replays every one of them on every

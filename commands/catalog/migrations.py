@@ -1,0 +1,134 @@
+"""Catalogue migrations: how stored record events written under an earlier catalogue read today.
+
+Stored events are never rewritten. Every record event carries the
+catalogue version it was written under (``catalogue``: how many entries of
+:data:`MIGRATIONS` existed then); when an event is read, on the write side
+and the read side alike, the migrations declared after its version are
+applied to it in order (:func:`migrate`, called by the store's mapper).
+
+To change the catalogue (docs/architecture.md, "Changing the catalogue"):
+change the declaration and append the matching entry here, never edit or
+reorder an entry. Names are those at the time of the migration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RenameResource:
+    """Resource ``old`` is called ``new`` (its id space, claims and stored references keep working)."""
+
+    old: str
+    new: str
+
+    def apply(self, state: dict) -> None:
+        if state["resource"] == self.old:
+            state["resource"] = self.new
+        for values in _value_dicts(state):  # generic relations name their object's resource
+            if values.get("object_resource") == self.old:
+                values["object_resource"] = self.new
+
+
+@dataclass(frozen=True)
+class RenameField:
+    """Field ``old`` of ``resource`` is called ``new``."""
+
+    resource: str
+    old: str
+    new: str
+
+    def apply(self, state: dict) -> None:
+        if state["resource"] == self.resource:
+            for values in _value_dicts(state):
+                if self.old in values:
+                    values[self.new] = values.pop(self.old)
+
+
+@dataclass(frozen=True)
+class AddField:
+    """``resource`` has a new stored field ``name``; records created before it hold ``default``."""
+
+    resource: str
+    name: str
+    default: object
+
+    def apply(self, state: dict) -> None:
+        if state["resource"] == self.resource and "values" in state:  # Created, Deleted
+            state["values"].setdefault(self.name, self.default)
+
+
+@dataclass(frozen=True)
+class ChangeChoice:
+    """Choice value ``old`` of ``resource``'s ``field`` is stored as ``new``."""
+
+    resource: str
+    field: str
+    old: object
+    new: object
+
+    def apply(self, state: dict) -> None:
+        if state["resource"] != self.resource:
+            return
+        if self.field in state.get("values", {}):
+            state["values"][self.field] = self._map(state["values"][self.field])
+        if self.field in state.get("changes", {}):
+            state["changes"][self.field] = [self._map(v) for v in state["changes"][self.field]]
+
+    def _map(self, value):
+        return self.new if value == self.old else value
+
+
+@dataclass(frozen=True)
+class RemoveField:
+    """``resource`` no longer has the field ``name``: its stored values are left out when read."""
+
+    resource: str
+    name: str
+
+    def apply(self, state: dict) -> None:
+        if state["resource"] == self.resource:
+            for values in _value_dicts(state):
+                values.pop(self.name, None)
+
+
+Migration = RenameResource | RenameField | AddField | ChangeChoice | RemoveField
+
+#: Every catalogue change since events were first stored, oldest first (none yet).
+MIGRATIONS: tuple[Migration, ...] = ()
+
+
+def _value_dicts(state: dict) -> list[dict]:
+    """The field-keyed dicts of a record event: ``values`` (Created, Deleted) or ``changes`` (Updated)."""
+    return [state[key] for key in ("values", "changes") if key in state]
+
+
+def version() -> int:
+    """The catalogue version events are written under today."""
+    return len(MIGRATIONS)
+
+
+def migrate(state: dict) -> None:
+    """Bring the state of a record event written under catalogue ``state["catalogue"]`` to today's."""
+    for migration in MIGRATIONS[state.get("catalogue", 0):]:
+        migration.apply(state)
+    state["catalogue"] = len(MIGRATIONS)
+
+
+def first_resource_name(name: str) -> str:
+    """The name ``name`` had when its first event was stored (ids and claims are keyed by it)."""
+    for migration in reversed(MIGRATIONS):
+        if isinstance(migration, RenameResource) and migration.new == name:
+            name = migration.old
+    return name
+
+
+def first_field_name(resource: str, name: str) -> str:
+    """The name field ``name`` of ``resource`` had when first stored (claims are keyed by it)."""
+    for migration in reversed(MIGRATIONS):
+        if isinstance(migration, RenameResource) and migration.new == resource:
+            resource = migration.old
+        elif isinstance(migration, RenameField) and (migration.resource, migration.new) == (resource, name):
+            name = migration.old
+    return name

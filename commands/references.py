@@ -1,0 +1,234 @@
+"""The reference index: which records point at which, kept on the write side.
+
+Every foreign key, M2M item and generic relation (a custom field value's
+``object_family``/``object_id``) of a live record is a row of
+``ralph_es_references``. The rows change in the same database transaction
+that appends the events (:class:`IndexingRecorder`), so the index is never
+behind a stored event it was given. DELETE reads its referrers here, under
+the reference locks of :mod:`commands.guard`: it neither waits for nor
+trusts the read model.
+
+``ralph_es_references_coverage`` holds the last event position the index
+reflects. A transaction moves it only when it was at the head before its
+events, so events stored another way (a store restored from its events, a
+release before the index) leave it behind, and :meth:`ReferenceIndex.referrers`
+first replays the missing events from the store, under the event table's
+write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, delete, func, select, text, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from eventsourcing_sqlalchemy.factory import Factory
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
+
+from .catalog import CATALOG, in_catalog
+
+metadata = MetaData()
+references = Table(
+    "ralph_es_references", metadata,
+    Column("target_family", String(64), primary_key=True),
+    Column("target_id", BigInteger, primary_key=True),
+    Column("owner", String(64), primary_key=True),
+    Column("owner_id", BigInteger, primary_key=True),
+    Column("field", String(64), primary_key=True),
+)
+coverage = Table(
+    "ralph_es_references_coverage", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, nullable=False),
+)
+#: Rows replayed per statement when the index catches up.
+CATCH_UP_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Referrer:
+    """A record whose ``field`` points at the record being deleted."""
+
+    resource: str
+    pk: int
+    field: str
+
+
+#: A reference row: (target family, target id, owner resource, owner id, field).
+Row = tuple[str, int, str, int, str]
+
+
+def _edges(resource: str) -> tuple[tuple[str, str, str | None], ...]:
+    """(field, kind, target family) of every reference a record of ``resource`` stores.
+
+    Kind ``generic`` is the (``object_family``, ``object_id``) pair (Django's generic relation, set once
+    at creation): its family is a stored value.
+    """
+    res = CATALOG[resource]
+    names = {f.name for f in res.stored_fields}
+    edges = [(f.name, f.kind, CATALOG[f.target].family) for f in res.stored_fields
+             if f.kind in ("fk", "m2m") and in_catalog(f.target)]
+    if {"object_family", "object_id"} <= names:
+        edges.append(("object_id", "generic", None))
+    return tuple(edges)
+
+
+def _targets(kind: str, family: str | None, value, values: dict) -> set[tuple[str, int]]:
+    if value is None or value == []:
+        return set()
+    if kind == "m2m":
+        return {(family, int(i)) for i in value}
+    if kind == "generic":
+        return {(values["object_family"], int(value))} if values.get("object_family") else set()
+    return {(family, int(value))}
+
+
+def rows_of(resource: str, pk: int, values: dict, only: Iterable[str] | None = None) -> set[Row]:
+    """The reference rows of a record with ``values`` (of the fields in ``only``, default all)."""
+    rows = set()
+    for name, kind, family in _edges(resource):
+        if only is None or name in only:
+            rows |= {(fam, target, resource, pk, name) for fam, target in _targets(kind, family, values.get(name),
+                                                                                     values)}
+    return rows
+
+
+def delta(events: Iterable) -> tuple[set[Row], set[Row]]:
+    """(rows to add, rows to remove) for record events, in order."""
+    from .store import Record  # the store imports this module
+
+    added: set[Row] = set()
+    removed: set[Row] = set()
+
+    def add(rows):
+        added.update(rows)
+        removed.difference_update(rows)
+
+    def remove(rows):
+        removed.update(rows)
+        added.difference_update(rows)
+
+    for ev in events:
+        if not isinstance(ev, (Record.Created, Record.Updated, Record.Deleted)) or not in_catalog(ev.resource):
+            continue
+        if isinstance(ev, Record.Created):
+            add(rows_of(ev.resource, ev.pk, ev.values))
+        elif isinstance(ev, Record.Deleted):
+            remove(rows_of(ev.resource, ev.pk, ev.values))
+        else:
+            old = {k: o for k, (o, _n) in ev.changes.items()}
+            new = {k: n for k, (_o, n) in ev.changes.items()}
+            before, after = rows_of(ev.resource, ev.pk, old, ev.changes), rows_of(ev.resource, ev.pk, new, ev.changes)
+            remove(before - after)
+            add(after - before)
+    return added, removed
+
+
+def _apply(conn: Connection, change: tuple[set[Row], set[Row]]) -> None:
+    added, removed = change
+    r = references
+    key = tuple_(r.c.target_family, r.c.target_id, r.c.owner, r.c.owner_id, r.c.field)
+    for chunk in _chunks(sorted(removed)):
+        conn.execute(delete(r).where(key.in_(chunk)))
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for chunk in _chunks(sorted(added)):
+        conn.execute(dialect.insert(r).on_conflict_do_nothing(), [
+            {"target_family": f, "target_id": t, "owner": o, "owner_id": i, "field": n} for f, t, o, i, n in chunk])
+
+
+def _chunks(rows: Sequence, size: int = 500):
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _position():
+    return select(coverage.c.position).where(coverage.c.id == 1).scalar_subquery()
+
+
+def _covered(conn: Connection) -> int | None:
+    return conn.execute(select(_position())).scalar()
+
+
+def _cover(conn: Connection, old: int | None, new: int) -> None:
+    if old is None:
+        conn.execute(coverage.insert().values(id=1, position=new))
+    else:
+        conn.execute(coverage.update().where(coverage.c.id == 1).values(position=new))
+
+
+class IndexingRecorder(SQLAlchemyApplicationRecorder):
+    """The store's recorder: appends events and, in the same transaction, their reference rows.
+
+    ``insert_events(..., references=delta)`` passes the rows (see
+    :meth:`commands.store.RalphStore.save`); without them the coverage
+    stays where it is and the index catches up from the events later.
+    """
+
+    def _insert_stored_events(self, session, stored_events, **kwargs):
+        ids = super()._insert_stored_events(session, stored_events, **kwargs)
+        change = kwargs.get("references")
+        if ids and change is not None:
+            conn = session.connection()
+            events = self.events_record_cls.__table__
+            before = select(func.max(events.c.id)).where(events.c.id < ids[0]).scalar_subquery()
+            covered, head = conn.execute(select(_position(), before)).one()
+            if (covered or 0) >= (head or 0):  # the index was complete up to these events
+                _apply(conn, change)
+                _cover(conn, covered, ids[-1])
+        return ids
+
+
+class IndexingFactory(Factory):
+    """eventsourcing-sqlalchemy's factory, with the store's recorder keeping the reference index."""
+
+    application_recorder_class = IndexingRecorder
+
+
+class ReferenceIndex:
+    """Reads the reference index of a store, catching it up from the events when it is behind."""
+
+    def __init__(self, store):
+        self.store = store
+        self.engine = store.recorder.datastore.engine
+        metadata.create_all(self.engine)
+
+    def referrers(self, family: str, pk: int) -> list[Referrer]:
+        """The live records whose references point at record ``pk`` of the id space ``family``."""
+        self.catch_up()
+        r = references
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(r.c.owner, r.c.owner_id, r.c.field)
+                                .where(r.c.target_family == family, r.c.target_id == pk)
+                                .order_by(r.c.owner, r.c.owner_id, r.c.field)).all()
+        return [Referrer(owner, owner_id, name) for owner, owner_id, name in rows]
+
+    def catch_up(self) -> int:
+        """Replay into the index the events it lacks; returns the position it covers."""
+        head = self.store.recorder.max_notification_id() or 0
+        with self.engine.connect() as conn:
+            if (_covered(conn) or 0) >= head:
+                return head
+        with self.store.recorder.transaction(commit=True) as session:
+            conn = session.connection()
+            self._lock(conn)  # writers wait: nothing is appended while the index catches up
+            covered = _covered(conn)
+            position = covered or 0
+            while True:
+                page = self.store.recorder.select_notifications(start=position, limit=CATCH_UP_BATCH,
+                                                                inclusive_of_start=False)
+                if not page:
+                    break
+                _apply(conn, delta(self.store.mapper.to_domain_event(n) for n in page))
+                position = page[-1].id
+            if position != (covered or 0) or covered is None:
+                _cover(conn, covered, position)
+        return position
+
+    def _lock(self, conn: Connection) -> None:
+        table = self.store.recorder.events_table_name
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
+        else:  # SQLite: a write takes the database's write lock for the transaction
+            conn.execute(coverage.delete().where(coverage.c.id == -1))
