@@ -13,9 +13,9 @@ from sqlalchemy.exc import OperationalError
 
 from .catalog import CATALOG, Resource, family_members, in_catalog
 from .catalog.migrations import first_field_name, first_resource_name
-from .guard import Guard
 from .hooks import run_delete_hooks, run_hooks
 from .ids import IdAllocator
+from .references import ReferenceConflict
 from .store import Claim, RalphStore, Record, claim_id, record_id
 from .validation import ValidationFailed, clean, naive_iso
 
@@ -80,10 +80,9 @@ def claim_owner(res: Resource, pk: int) -> str:
 class Commands:
     """The write API: create, update and delete records of any resource."""
 
-    def __init__(self, store: RalphStore, ids: IdAllocator, guard: Guard):
+    def __init__(self, store: RalphStore, ids: IdAllocator):
         self.store = store
         self.ids = ids
-        self.guard = guard
         self._deferred: dict | None = None
         self._saved: dict = {}
         self._id_pool: dict[str, list[int]] = {}
@@ -160,15 +159,21 @@ class Commands:
             raise NotFound(pk)
         return agg
 
+    def referenced(self, res: Resource, pk: int) -> Record:
+        """A record the command refers to (validated as live); its deletion meanwhile retries the command."""
+        try:
+            return self.load(res, pk)
+        except NotFound:
+            raise ReferenceConflict(f"{res.name} {pk} was deleted during the command") from None
+
     def load_values(self, resource: str, pk: int) -> dict:
-        """The stored values of a live record."""
-        return dict(self.load(CATALOG[resource], pk).values)
+        """The stored values of a record the command refers to (see :meth:`referenced`)."""
+        return dict(self.referenced(CATALOG[resource], pk).values)
 
     def exists(self, resource: str, pk: int) -> bool:
-        """True when ``pk`` is a live record of ``resource`` (held against deletion for the command)."""
+        """True when ``pk`` is a live record of ``resource`` (its deletion meanwhile fails the append)."""
         if not in_catalog(resource) or not family_members(resource):
             return False
-        self.guard.share(CATALOG[resource].family, pk)
         try:
             self.load(CATALOG[resource], pk)
         except NotFound:
@@ -184,7 +189,7 @@ class Commands:
         if claim is None or not claim.owner:
             return None
         pk = int(claim.owner.rsplit(":", 1)[1])
-        return pk if self.exists(resource, pk) else None  # held against deletion, like a reference by id
+        return pk if self.exists(resource, pk) else None
 
     def _claim(self, key: str | None, optimistic: bool = False) -> Claim | None:
         """The claim on ``key``; ``optimistic`` (deferred writes) trusts unknown keys to be free."""
@@ -251,15 +256,17 @@ class Commands:
         return self._retry(lambda: self._delete(res, pk, actor))
 
     def _retry(self, attempt):
-        """Run a command (under the reference locks; deferred imports go without), again on a lost race."""
+        """Run a command, again on a lost race (deferred imports: the caller replays one by one).
+
+        A race is a version conflict, a reference the append found deleted
+        meanwhile (or a deletion it found referenced), or a deadlock PostgreSQL broke.
+        """
         if self._deferred is not None:
             return attempt()
         for n in range(RETRIES):
             try:
-                with self.guard.command():
-                    return attempt()
+                return attempt()
             except (RecordConflictError, OperationalError) as ex:
-                # lost a race: a version conflict, or PostgreSQL broke a lock-order deadlock
                 retryable = isinstance(ex, RecordConflictError) or getattr(ex.orig, "sqlstate", None) in RACES
                 if not retryable or n == RETRIES - 1:
                     raise
@@ -307,7 +314,7 @@ class Commands:
         if parent == pk:
             raise ValidationFailed({"parent": ["A node may not be made a child of itself."]})
         while parent is not None:
-            parent = self.load(res, parent).values.get("parent")
+            parent = self.referenced(res, parent).values.get("parent")
             if parent == pk:
                 raise ValidationFailed({"parent": ["A node may not be made a child of any of its descendants."]})
 
@@ -320,7 +327,6 @@ class Commands:
     def _plan_delete(self, res: Resource, record: Record, actor, batch: _Batch, seen: set) -> None:
         """Add the Deleted event, cascades and M2M clean-ups of one record."""
         seen.add((res.name, record.pk))
-        self.guard.exclusive(res.family, record.pk)  # writes pointing at it are appended (and seen) first
         run_delete_hooks(self, res, record.pk, record.values)
         protected: dict[str, list[int]] = {}
         for ref in self.store.references.referrers(res.family, record.pk):
@@ -408,7 +414,7 @@ class Commands:
         """The link record joining ``pk`` and ``target`` (from the owner's referrers)."""
         for ref in self.store.references.referrers(CATALOG[link.get(mine).target].family, pk):
             if ref.resource == link.name and ref.field == mine:
-                other = self.load(link, ref.pk)
+                other = self.referenced(link, ref.pk)
                 if other.values.get(theirs) == target:
                     return ref.pk
         return None

@@ -3,31 +3,38 @@
 Every foreign key, M2M item and generic relation (a custom field value's
 ``object_family``/``object_id``) of a live record is a row of
 ``ralph_es_references``. The rows change in the same database transaction
-that appends the events (:class:`IndexingRecorder`), so the index is never
-behind a stored event it was given. DELETE reads its referrers here, under
-the reference locks of :mod:`commands.guard`: it neither waits for nor
-trusts the read model.
+that appends the events (:class:`IndexingRecorder`), and that transaction
+also enforces the invariant Ralph's foreign keys give: no append may add a
+reference to a record whose deletion is stored, and none may delete a
+record that a row still points at (:class:`ReferenceConflict`: nothing is
+stored, the command runs again and answers 400 "Invalid pk" or 409). Appends
+are serialised (PostgreSQL: the event table's lock; SQLite: its write lock),
+so this holds across processes on both backends. DELETE reads its
+referrers here: it neither waits for nor trusts the read model.
 
 ``ralph_es_references_coverage`` holds the last event position the index
 reflects. A transaction moves it only when it was at the head before its
 events, so events stored another way (a store restored from its events, a
-release before the index) leave it behind, and :meth:`ReferenceIndex.referrers`
-first replays the missing events from the store, under the event table's
-write lock.
+release before the index) leave it behind, and :meth:`ReferenceIndex.catch_up`
+replays the missing events from the store, under the event table's write
+lock (at start and before referrers are read).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
+from functools import cache
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, delete, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from eventsourcing.persistence import RecordConflictError
 from eventsourcing_sqlalchemy.factory import Factory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 
-from .catalog import CATALOG, in_catalog
+from .catalog import CATALOG, in_catalog, migrations
 
 metadata = MetaData()
 references = Table(
@@ -61,7 +68,13 @@ Row = tuple[str, int, str, int, str]
 
 
 def _edges(resource: str) -> tuple[tuple[str, str, str | None], ...]:
-    """(field, kind, target family) of every reference a record of ``resource`` stores.
+    """(field, kind, target family) of every reference a record of ``resource`` stores."""
+    return _edges_under(resource, migrations.MIGRATIONS)
+
+
+@cache
+def _edges_under(resource: str, history: tuple) -> tuple[tuple[str, str, str | None], ...]:
+    """:func:`_edges` for one catalogue history (families follow its renames).
 
     Kind ``generic`` is the (``object_family``, ``object_id``) pair (Django's generic relation, set once
     at creation): its family is a stored value.
@@ -95,47 +108,82 @@ def rows_of(resource: str, pk: int, values: dict, only: Iterable[str] | None = N
     return rows
 
 
-def delta(events: Iterable) -> tuple[set[Row], set[Row]]:
-    """(rows to add, rows to remove) for record events, in order."""
+@dataclass
+class Change:
+    """What a batch of record events does to the index: rows added and removed, records deleted."""
+
+    added: set[Row] = dc_field(default_factory=set)
+    removed: set[Row] = dc_field(default_factory=set)
+    deleted: set[tuple[str, int]] = dc_field(default_factory=set)
+
+    def add(self, rows: set[Row]) -> None:
+        self.added |= rows
+        self.removed -= rows
+
+    def remove(self, rows: set[Row]) -> None:
+        self.removed |= rows
+        self.added -= rows
+
+
+def delta(events: Iterable) -> Change:
+    """The :class:`Change` of record events, in order."""
     from .store import Record  # the store imports this module
 
-    added: set[Row] = set()
-    removed: set[Row] = set()
-
-    def add(rows):
-        added.update(rows)
-        removed.difference_update(rows)
-
-    def remove(rows):
-        removed.update(rows)
-        added.difference_update(rows)
-
+    change = Change()
     for ev in events:
         if not isinstance(ev, (Record.Created, Record.Updated, Record.Deleted)) or not in_catalog(ev.resource):
             continue
         if isinstance(ev, Record.Created):
-            add(rows_of(ev.resource, ev.pk, ev.values))
+            change.add(rows_of(ev.resource, ev.pk, ev.values))
         elif isinstance(ev, Record.Deleted):
-            remove(rows_of(ev.resource, ev.pk, ev.values))
+            change.remove(rows_of(ev.resource, ev.pk, ev.values))
+            change.deleted.add((CATALOG[ev.resource].family, ev.pk))
         else:
             old = {k: o for k, (o, _n) in ev.changes.items()}
             new = {k: n for k, (_o, n) in ev.changes.items()}
             before, after = rows_of(ev.resource, ev.pk, old, ev.changes), rows_of(ev.resource, ev.pk, new, ev.changes)
-            remove(before - after)
-            add(after - before)
-    return added, removed
+            change.remove(before - after)
+            change.add(after - before)
+    return change
 
 
-def _apply(conn: Connection, change: tuple[set[Row], set[Row]]) -> None:
-    added, removed = change
+class ReferenceConflict(RecordConflictError):
+    """An append would leave a reference to a deleted record; nothing of it is stored (the command retries)."""
+
+
+def _apply(conn: Connection, change: Change) -> None:
     r = references
     key = tuple_(r.c.target_family, r.c.target_id, r.c.owner, r.c.owner_id, r.c.field)
-    for chunk in _chunks(sorted(removed)):
+    for chunk in _chunks(sorted(change.removed)):
         conn.execute(delete(r).where(key.in_(chunk)))
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for chunk in _chunks(sorted(added)):
+    for chunk in _chunks(sorted(change.added)):
         conn.execute(dialect.insert(r).on_conflict_do_nothing(), [
             {"target_family": f, "target_id": t, "owner": o, "owner_id": i, "field": n} for f, t, o, i, n in chunk])
+
+
+def _still_referenced(conn: Connection, deleted: set[tuple[str, int]]) -> None:
+    """After the rows of an append: no row may point at a record the append deletes."""
+    r = references
+    for chunk in _chunks(sorted(deleted)):
+        found = conn.execute(select(r.c.owner, r.c.owner_id, r.c.target_id)
+                             .where(tuple_(r.c.target_family, r.c.target_id).in_(chunk)).limit(1)).first()
+        if found is not None:
+            raise ReferenceConflict(f"{found.owner} {found.owner_id} refers to {found.target_id}, deleted meanwhile")
+
+
+def _deleted_targets(conn: Connection, events, added: set[Row]) -> None:
+    """No row an append adds may point at a record whose deletion is stored already."""
+    from .store import DELETED_TOPICS, record_id  # the store imports this module
+
+    targets = sorted({(family, pk) for family, pk, *_ in added})
+    for chunk in _chunks(targets):
+        ids = {record_id(family, pk): pk for family, pk in chunk}
+        gone = conn.execute(select(events.c.originator_id).where(events.c.originator_id.in_(list(ids)),
+                                                                   events.c.topic.in_(DELETED_TOPICS))
+                            .limit(1)).scalar()
+        if gone is not None:
+            raise ReferenceConflict(f"a reference to {ids[gone]}, deleted meanwhile")
 
 
 def _chunks(rows: Sequence, size: int = 500):
@@ -143,19 +191,12 @@ def _chunks(rows: Sequence, size: int = 500):
         yield rows[start:start + size]
 
 
-def _position():
-    return select(coverage.c.position).where(coverage.c.id == 1).scalar_subquery()
-
-
 def _covered(conn: Connection) -> int | None:
-    return conn.execute(select(_position())).scalar()
+    return conn.execute(select(coverage.c.position).where(coverage.c.id == 1)).scalar()
 
 
-def _cover(conn: Connection, old: int | None, new: int) -> None:
-    if old is None:
-        conn.execute(coverage.insert().values(id=1, position=new))
-    else:
-        conn.execute(coverage.update().where(coverage.c.id == 1).values(position=new))
+def _cover(conn: Connection, new: int) -> None:
+    conn.execute(coverage.update().where(coverage.c.id == 1).values(position=new))
 
 
 class IndexingRecorder(SQLAlchemyApplicationRecorder):
@@ -168,15 +209,17 @@ class IndexingRecorder(SQLAlchemyApplicationRecorder):
 
     def _insert_stored_events(self, session, stored_events, **kwargs):
         ids = super()._insert_stored_events(session, stored_events, **kwargs)
-        change = kwargs.get("references")
+        change: Change | None = kwargs.get("references")
         if ids and change is not None:
             conn = session.connection()
             events = self.events_record_cls.__table__
-            before = select(func.max(events.c.id)).where(events.c.id < ids[0]).scalar_subquery()
-            covered, head = conn.execute(select(_position(), before)).one()
-            if (covered or 0) >= (head or 0):  # the index was complete up to these events
+            _deleted_targets(conn, events, change.added)
+            head = select(func.coalesce(func.max(events.c.id), 0)).where(events.c.id < ids[0]).scalar_subquery()
+            moved = conn.execute(coverage.update().where(coverage.c.id == 1, coverage.c.position >= head)
+                                 .values(position=ids[-1]))
+            if moved.rowcount == 1:  # the index was complete up to these events
                 _apply(conn, change)
-                _cover(conn, covered, ids[-1])
+                _still_referenced(conn, change.deleted)
         return ids
 
 
@@ -193,6 +236,9 @@ class ReferenceIndex:
         self.store = store
         self.engine = store.recorder.datastore.engine
         metadata.create_all(self.engine)
+        with self.engine.begin() as conn:  # under the schema lock: one process at a time
+            if _covered(conn) is None:  # a new index covers nothing yet: the events before it are caught up
+                conn.execute(coverage.insert().values(id=1, position=0))
 
     def referrers(self, family: str, pk: int) -> list[Referrer]:
         """The live records whose references point at record ``pk`` of the id space ``family``."""
@@ -208,13 +254,12 @@ class ReferenceIndex:
         """Replay into the index the events it lacks; returns the position it covers."""
         head = self.store.recorder.max_notification_id() or 0
         with self.engine.connect() as conn:
-            if (_covered(conn) or 0) >= head:
+            if _covered(conn) >= head:
                 return head
         with self.store.recorder.transaction(commit=True) as session:
             conn = session.connection()
             self._lock(conn)  # writers wait: nothing is appended while the index catches up
-            covered = _covered(conn)
-            position = covered or 0
+            position = start = _covered(conn)
             while True:
                 page = self.store.recorder.select_notifications(start=position, limit=CATCH_UP_BATCH,
                                                                 inclusive_of_start=False)
@@ -222,8 +267,8 @@ class ReferenceIndex:
                     break
                 _apply(conn, delta(self.store.mapper.to_domain_event(n) for n in page))
                 position = page[-1].id
-            if position != (covered or 0) or covered is None:
-                _cover(conn, covered, position)
+            if position != start:
+                _cover(conn, position)
         return position
 
     def _lock(self, conn: Connection) -> None:

@@ -161,6 +161,8 @@ LEGACY_TOPICS = {f"commands.store:{cls.TOPIC.split(':', 1)[1]}": cls for cls in 
     Record, Record.Created, Record.Updated, Record.Deleted, Claim, Claim.Claimed, Claim.Reclaimed, Claim.Released)}
 for _topic, _cls in LEGACY_TOPICS.items():
     register_topic(_topic, _cls)
+#: Every name a deletion is stored under (a deleted record stays deleted: ids are never reused).
+DELETED_TOPICS = (Record.Deleted.TOPIC, *(t for t, c in LEGACY_TOPICS.items() if c is Record.Deleted))
 
 
 RECORD_EVENTS = (Record.Created, Record.Updated, Record.Deleted)

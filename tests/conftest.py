@@ -134,11 +134,12 @@ def _empty_postgres(rt: Runtime) -> None:
     from projections.projector import LOCK_KEY
 
     names = [t.name for t in rt.schema.all_tables] + ["ralph_es_id_counters", "ralphes_events",
-                                                      "ralph_es_references", "ralph_es_references_coverage"]
+                                                      "ralph_es_references"]
     with rt.write_engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
         conn.execute(text("; ".join(f"DELETE FROM {name}" for name in names)))
         conn.execute(text("ALTER SEQUENCE ralphes_events_id_seq RESTART"))
+        conn.execute(text("UPDATE ralph_es_references_coverage SET position = 0"))
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,18 @@
 """References hold: a write that points at a record and that record's deletion never both succeed.
 
-(On SQLite the commands of a process are serialised, so the race is really run on PostgreSQL.)
+The appends decide (commands/references.py), so this holds across processes on both backends.
 """
 
 from __future__ import annotations
 
 import threading
 
+import pytest
 from payloads import Builder
 
 from commands.catalog import CATALOG
+from commands.handlers import Conflict
+from workers.runtime import Runtime
 
 ROUNDS = 50
 
@@ -46,3 +49,53 @@ def test_a_create_racing_the_delete_of_its_target(api, rt):
             assert created.json == {"model": [f'Invalid pk "{model}" - object does not exist.']}
     for asset in api.get("/api/data-center-assets/", {"limit": "1000"}).json["results"]:
         assert rt.commands.exists("assetmodels", asset["model"]["id"])  # no asset outlives its model
+
+
+@pytest.fixture
+def other(backend, rt):
+    """A second runtime on the same database: to the store, another process."""
+    second = Runtime(backend)
+    yield second
+    second.close()
+
+
+def _model(api) -> int:
+    return api.create("assetmodels", {"name": "M", "type": "data center"})["id"]
+
+
+def test_a_target_deleted_between_validation_and_append_fails_the_append(api, rt, other, monkeypatch):
+    model = _model(api)
+    body = Builder(api).body(CATALOG["data-center-assets"]) | {"slot_no": None, "model": model}
+    checked, head = rt.commands.exists, None
+
+    def exists_then_deleted_elsewhere(resource, pk):
+        nonlocal head
+        found = checked(resource, pk)
+        if (resource, pk, head) == ("assetmodels", model, None):
+            head = other.commands.delete(CATALOG["assetmodels"], model, None)  # after the check, before the append
+        return found
+
+    monkeypatch.setattr(rt.commands, "exists", exists_then_deleted_elsewhere)
+    created = api.post("/api/data-center-assets/", body)
+    assert created.status_code == 400  # the append found the deletion; the command ran again and saw it
+    assert created.json == {"model": [f'Invalid pk "{model}" - object does not exist.']}
+    assert rt.projector.head() == head  # nothing of the refused create was stored
+
+
+def test_a_referrer_appended_between_planning_and_append_fails_the_delete(api, rt, other, monkeypatch):
+    model = _model(api)
+    body = Builder(api).body(CATALOG["data-center-assets"]) | {"slot_no": None, "model": model}
+    read, asset = other.store.references.referrers, None
+
+    def referrers_then_referenced_elsewhere(family, pk):
+        nonlocal asset
+        found = read(family, pk)
+        if asset is None:
+            asset = api.create("data-center-assets", body)["id"]  # after the referrers were read
+        return found
+
+    monkeypatch.setattr(other.store.references, "referrers", referrers_then_referenced_elsewhere)
+    with pytest.raises(Conflict) as refused:
+        other.commands.delete(CATALOG["assetmodels"], model, None)
+    assert refused.value.referenced_by == {"data-center-assets": [asset]}
+    assert rt.commands.exists("assetmodels", model)

@@ -13,7 +13,6 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Engine
 
 from commands.config import Settings
-from commands.guard import Guard
 from commands.handlers import Commands
 from commands.validation import naive_iso
 from commands.ids import IdAllocator
@@ -173,9 +172,7 @@ class Runtime:
             if self.projector.reset:  # read tables made anew for a changed catalogue: replay before serving
                 self.projector.catch_up()
         self.reads = ReadModel(self.read_engine, self.schema)
-        self.guard_engine = (make_engine(settings.database_url, writer=True) if settings.is_postgres
-                             else self.write_engine)
-        self.commands = Commands(self.store, self.ids, Guard(self.guard_engine))
+        self.commands = Commands(self.store, self.ids)
         self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
                            else RqDispatcher(self.projector, settings.redis_url, settings.queue,
                                          settings.write_wait_seconds))
@@ -210,6 +207,5 @@ class Runtime:
     def close(self) -> None:
         """Close the store and every engine."""
         self.store.close()
-        self.guard_engine.dispose()
         self.write_engine.dispose()
         self.read_engine.dispose()
