@@ -10,10 +10,10 @@ from commands.catalog import CATALOG, RESOURCES
 from commands.config import Settings
 from workers.runtime import Runtime
 
-from . import errors
+from . import errors, transitions
 from .auth import AuthMiddleware
 from .health import Health
-from .resources import Collection, Item
+from .resources import Collection, Item, KeyedItem
 from .root import ApiRoot, TokenAuth
 
 #: A record id in a URL: what a 64-bit id column holds (anything else is no route: 404).
@@ -27,6 +27,7 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
     app.req_options.auto_parse_qs_csv = False
     app.req_options.keep_blank_qs_values = True
     errors.install(app)
+    transitions.install_errors(app)
     app.add_route("/api/", ApiRoot())
     app.add_route("/api-token-auth/", TokenAuth(rt))
     app.add_route("/api/health/", Health(rt))
@@ -34,14 +35,16 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
     for res in RESOURCES:
         if res.internal:
             continue
-        collection, item = Collection(rt, res), Item(rt, res)
+        collection, item = Collection(rt, res), (KeyedItem if res.key else Item)(rt, res)
+        detail = "{pk}" if res.key else f"{{pk:{ID}}}"
         nested = (Collection(rt, values, owner=res), Item(rt, values, owner=res)) if res.has_custom_fields else None
         for prefix in (res.name, *res.aliases):
             app.add_route(f"/api/{prefix}/", collection)
-            app.add_route(f"/api/{prefix}/{{pk:{ID}}}/", item)
+            app.add_route(f"/api/{prefix}/{detail}/", item)
             if nested and not res.polymorphic:
                 app.add_route(f"/api/{prefix}/{{pk:{ID}}}/customfields/", nested[0])
                 app.add_route(f"/api/{prefix}/{{pk:{ID}}}/customfields/{{item:{ID}}}/", nested[1])
+    transitions.install(app, rt, ID)
     app.add_sink(_append_slash, r"^/api(/[^/]+)*$")
     return app
 

@@ -185,3 +185,14 @@ class Item(_Base):
 
     def on_post(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
+
+
+class KeyedItem(Item):
+    """``/api/<prefix>/<key>/`` for a resource whose records are named by a unique ``key`` field (read-only)."""
+
+    def on_get(self, req, resp, pk: str, item: int | None = None):
+        self._check(req)
+        found = self.rt.reads.find(self.res, self.res.key, pk) if len(pk) <= 100 else None
+        if found is None:
+            raise not_found()
+        super().on_get(req, resp, found[0])

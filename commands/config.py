@@ -16,7 +16,8 @@ class Settings:
     file under ``./var/`` and projections applied in-process. With
     ``RALPH_ES_REDIS_URL`` writes enqueue catch-up jobs for rq workers.
     ``max_limit`` caps a list page; ``max_body_bytes`` a request body (413 beyond);
-    ``statement_timeout`` (seconds) a PostgreSQL read query (503 beyond).
+    ``statement_timeout`` (seconds) a PostgreSQL read query (503 beyond);
+    ``report_templates`` a directory of templates replacing the shipped report ones.
     """
 
     database_url: str
@@ -27,6 +28,7 @@ class Settings:
     max_limit: int = 1000
     max_body_bytes: int = 2_621_440
     statement_timeout: float = 30.0
+    report_templates: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -59,6 +61,7 @@ class Settings:
             max_limit=int(env.get("RALPH_ES_MAX_LIMIT", "1000")),
             max_body_bytes=int(env.get("RALPH_ES_MAX_BODY_BYTES", "2621440")),
             statement_timeout=float(env.get("RALPH_ES_STATEMENT_TIMEOUT", "30")),
+            report_templates=env.get("RALPH_ES_REPORT_TEMPLATES") or None,
         )
 
 

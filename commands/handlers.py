@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import RecordConflictError
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from .catalog import CATALOG, Resource, family_members, in_catalog
@@ -182,14 +184,25 @@ class Commands:
 
     def find(self, resource: str, field: str, value) -> int | None:
         """The id of the ``resource`` record whose unique ``field`` equals ``value``."""
-        res = CATALOG.get(resource)
-        if res is None:
-            return None
-        claim = self._claim(claim_key(res, (field,), {field: value}))
+        return self.find_together(resource, {field: value}) if in_catalog(resource) else None
+
+    def find_together(self, resource: str, values: dict) -> int | None:
+        """The id of the ``resource`` record whose unique-together fields have ``values`` (in declared order)."""
+        res = CATALOG[resource]
+        claim = self._claim(claim_key(res, tuple(values), values))
         if claim is None or not claim.owner:
             return None
         pk = int(claim.owner.rsplit(":", 1)[1])
         return pk if self.exists(resource, pk) else None
+
+    def claimed(self, keys: list[str]) -> bool:
+        """True when every one of ``keys`` has been claimed once (one query, whoever holds it now)."""
+        events = self.store.recorder.events_record_cls.__table__
+        ids = [claim_id(key) for key in keys]
+        with self.store.recorder.datastore.engine.connect() as conn:
+            found = conn.execute(select(events.c.originator_id).where(events.c.originator_id.in_(ids),
+                                                                      events.c.originator_version == 1)).all()
+        return len(found) == len(ids)
 
     def _claim(self, key: str | None, optimistic: bool = False) -> Claim | None:
         """The claim on ``key``; ``optimistic`` (deferred writes) trusts unknown keys to be free."""
@@ -281,24 +294,37 @@ class Commands:
 
     def _create(self, res: Resource, body: dict, actor, fixed: dict | None = None) -> Written:
         values = clean(res, body, self, current=None, partial=False) | (fixed or {})
-        pk = self._next_id(res.family)
-        values |= run_hooks(self, res, pk, values, None)
         batch = _Batch()
-        self._claims(res, pk, {}, values, batch)
-        record = Record(res.name, pk, values, actor)
-        batch.add(record)
-        self._sync_through(res, pk, [], values, actor, batch)
+        record = self.add(res, values, actor, batch)
         position = self._save(batch)
-        return Written(pk, values, naive_iso(record.created_on), naive_iso(record.modified_on), position)
+        return Written(record.pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on),
+                       position)
 
     def _update(self, res: Resource, pk: int, body: dict, actor, partial: bool) -> Written:
         record = self.load(res, pk)
         values = clean(res, body, self, current=record.values, partial=partial)
-        values |= run_hooks(self, res, pk, {**record.values, **values}, record.values)
+        batch = _Batch()
+        self.change(res, record, values, actor, batch)
+        position = self._save(batch) if batch.aggregates else self.store.recorder.max_notification_id() or 0
+        return Written(pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on), position)
+
+    def add(self, res: Resource, values: dict, actor, batch: _Batch) -> Record:
+        """Plan the creation of a record with validated ``values`` (write rules and claims applied)."""
+        pk = self._next_id(res.family)
+        values = values | run_hooks(self, res, pk, values, None)
+        self._claims(res, pk, {}, values, batch)
+        record = Record(res.name, pk, values, actor)
+        batch.add(record)
+        self._sync_through(res, pk, [], values, actor, batch)
+        return record
+
+    def change(self, res: Resource, record: Record, values: dict, actor, batch: _Batch) -> None:
+        """Plan setting validated ``values`` on ``record`` (write rules and claims applied)."""
+        pk = record.pk
+        values = values | run_hooks(self, res, pk, {**record.values, **values}, record.values)
         changes = {k: [record.values.get(k), v] for k, v in values.items() if record.values.get(k) != v}
         if res.tree and "parent" in changes:
             self._check_tree_move(res, pk, changes["parent"][1])
-        batch = _Batch()
         self._claims(res, pk, record.values, {**record.values, **values}, batch)
         if changes:
             for f in res.stored_fields:
@@ -306,8 +332,15 @@ class Commands:
                     self._sync_through(res, pk, changes[f.name][0] or [], values, actor, batch)
             record.update(changes, actor)
             batch.add(record)
-        position = self._save(batch) if batch.aggregates else self.store.recorder.max_notification_id() or 0
-        return Written(pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on), position)
+
+    def atomic(self, plan: Callable[[_Batch], object]) -> tuple[object, int]:
+        """Run ``plan`` (which adds to a batch with :meth:`add`, :meth:`change`, :meth:`remove`) and append its
+        events in one save: (what ``plan`` returned, store position). Runs again on a lost race."""
+        def attempt():
+            batch = _Batch()
+            result = plan(batch)
+            return result, self._save(batch)
+        return self._retry(attempt)
 
     def _check_tree_move(self, res: Resource, pk: int, parent: int | None) -> None:
         """MPTT's rule: a node may not move under itself or its descendants."""
@@ -319,10 +352,13 @@ class Commands:
                 raise ValidationFailed({"parent": ["A node may not be made a child of any of its descendants."]})
 
     def _delete(self, res: Resource, pk: int, actor) -> int:
-        record = self.load(res, pk)
         batch = _Batch()
-        self._plan_delete(res, record, actor, batch, set())
+        self.remove(res, self.load(res, pk), actor, batch)
         return self._save(batch)
+
+    def remove(self, res: Resource, record: Record, actor, batch: _Batch) -> None:
+        """Plan the deletion of ``record`` with its cascades and clean-ups (409 when protected)."""
+        self._plan_delete(res, record, actor, batch, set())
 
     def _plan_delete(self, res: Resource, record: Record, actor, batch: _Batch, seen: set) -> None:
         """Add the Deleted event, cascades and M2M clean-ups of one record."""

@@ -14,6 +14,9 @@ import re
 import unicodedata
 from urllib.parse import urlparse
 
+from .catalog import CATALOG
+from .catalog.actions import ACTIONS
+from .catalog.transitions import KEEP_STATUS
 from .validation import ValidationFailed
 
 
@@ -135,6 +138,44 @@ def not_exposed_in_dhcp(commands, res, pk, values: dict) -> None:
         raise ValidationFailed(["Could not delete IPAddress when it is exposed in DHCP"])
 
 
+def _status_name(res, raw) -> str | None:
+    """The name of one of ``res``'s statuses given by name or value, or None."""
+    for value, name in res.get("status").choices:
+        if raw == name or (not isinstance(raw, bool) and str(raw).strip() == str(value)):
+            return name
+    return None
+
+
+def transition_rules(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """Transitions: statuses are the model's (stored by name), actions exist for the model."""
+    kind = commands.load_values("transitions-model", merged["model"])["content_type"]
+    model = next(r for r in CATALOG.values() if r.transitions and r.content_type == kind)
+    errors: dict[str, list[str]] = {}
+    source = merged.get("source")
+    if not isinstance(source, list) or not source:
+        errors["source"] = ["Expected a non-empty list of status names."]
+        source = []
+    names = []
+    for raw in source:
+        name = _status_name(model, raw)
+        if name is None:
+            errors.setdefault("source", []).append(f'"{raw}" is not a valid choice.')
+        elif name not in names:
+            names.append(name)
+    sent = merged.get("target")
+    keep = str(sent).strip().lower() in ("0", KEEP_STATUS.lower(), "keep original status")
+    target = KEEP_STATUS if keep else _status_name(model, sent)
+    if target is None:
+        errors["target"] = [f'"{sent}" is not a valid choice.']
+    actions = {pk: commands.load_values("transitions-action", pk)["name"] for pk in merged.get("actions") or []}
+    for name in actions.values():
+        if name not in ACTIONS[model.name]:
+            errors.setdefault("actions", []).append(f'"{name}" is not an action of {kind}.')
+    if errors:
+        raise ValidationFailed(errors)
+    return {"source": names, "target": target, "actions": sorted(actions, key=actions.get)}  # Ralph orders by name
+
+
 HOOKS = {
     "attribute_name_from_name": attribute_name_from_name,
     "custom_field_value": custom_field_value,
@@ -144,6 +185,7 @@ HOOKS = {
     "ip_number": ip_number,
     "dhcp_rules": dhcp_rules,
     "not_exposed_in_dhcp": not_exposed_in_dhcp,
+    "transition_rules": transition_rules,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .render import States, api_url
+from .render import HOST, States, api_url
 
 
 def ip_addresses(res, pk: int, state: dict, states: States) -> list[str]:
@@ -49,4 +49,9 @@ def cluster_masters(res, pk: int, state: dict, states: States) -> list[str]:
     return out
 
 
-COMPUTED = {"ip_addresses": ip_addresses, "related_hosts": related_hosts, "cluster_masters": cluster_masters}
+def history_attachments(res, pk: int, state: dict, states: States) -> list[str]:
+    """Download URLs of the documents a transition run attached to its history entry."""
+    return [f"{HOST}/api/{res.name}/{pk}/attachments/{file}/" for file in state.get("files") or []]
+
+
+COMPUTED = {"history_attachments": history_attachments, "ip_addresses": ip_addresses, "related_hosts": related_hosts, "cluster_masters": cluster_masters}

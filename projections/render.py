@@ -8,23 +8,19 @@ write), so a stored document becomes absolute with one replace per response.
 from __future__ import annotations
 
 import copy
-import re
 from typing import Protocol
 
 from commands.catalog import CATALOG, Resource
+from commands.catalog.display import Records, display, follow
 from commands.catalog.fields import Field
 
 HOST = "\x00"
 #: How deep nested objects go before foreign keys fall back to URLs.
 MAX_DEPTH = 3
-_PLACEHOLDER = re.compile(r"\{([a-z_,]+(?:__[a-z_]+)*)(?:\|([^}]*))?\}")
 
 
-class States(Protocol):
+class States(Records, Protocol):
     """Where rendering reads the stored values of other records."""
-
-    def state(self, resource: str, pk: int) -> tuple[Resource, dict] | None:
-        """(concrete resource, stored values) of a live record, or None."""
 
     def children(self, resource: str, via: str, pk: int) -> list[int]:
         """Ids of ``resource`` records whose ``via`` field equals ``pk``."""
@@ -97,7 +93,7 @@ def _reference(f: Field, pk, states: States, depth: int, target: str | None = No
 def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None, depth: int):
     kind = f.kind
     if kind == "id":
-        return pk
+        return state.get(res.key) if res.key else pk
     if kind == "url":
         return api_url(res, pk, state)
     if kind == "ui_url":
@@ -168,50 +164,3 @@ def custom_field_values(res: Resource, pk: int, states: States | None, only_conf
         if found and (found[1].get("use_as_configuration_variable") or not only_configuration):
             out[found[1].get("attribute_name")] = value.get("value")
     return out
-
-
-def follow(res: Resource, state: dict, path: str, states: States | None):
-    """The stored value at ``path`` (``a__b__c``), following foreign keys."""
-    *hops, last = path.split("__")
-    for hop in hops:
-        step = res.get(hop)
-        if step is None or step.kind != "fk" or state.get(hop) is None or states is None:
-            return None
-        found = states.state(step.target, state[hop])
-        if found is None:
-            return None
-        res, state = found
-    f = res.get(last)
-    value = state.get(last)
-    return f.choice_name(value) if f is not None and f.kind == "choice" and value is not None else value
-
-
-def _describe(res: Resource, state: dict, path: str, states: States | None):
-    """Like :func:`follow`, but a foreign key shows the target's ``str()``."""
-    value = follow(res, state, path, states)
-    *hops, last = path.split("__")
-    for hop in hops:
-        found = states.state(res.get(hop).target, state.get(hop)) if states and state.get(hop) else None
-        if found is None:
-            return value
-        res, state = found
-    f = res.get(last)
-    if f is not None and f.kind == "fk" and value is not None and states is not None:
-        found = states.state(f.target, value)
-        return display(found[0], value, found[1], states) if found else None
-    return value
-
-
-def display(res: Resource, pk: int, state: dict, states: States | None) -> str:
-    """``str(obj)`` as Ralph's model defines it."""
-    if not res.str_format:
-        return str(state.get("name") or f"{res.model.split('.')[1]} object ({pk})")
-
-    def sub(match):
-        for path in match.group(1).split(","):
-            value = _describe(res, state, path, states)
-            if value not in (None, ""):
-                return str(value)
-        return match.group(2) or ""
-
-    return _PLACEHOLDER.sub(sub, res.str_format)

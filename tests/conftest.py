@@ -168,6 +168,7 @@ def rt(backend):
     runtime = Runtime(backend)
     if not backend.embedded:
         _empty_postgres(runtime)
+        runtime.seed()
     yield runtime
     runtime.close()
 

@@ -15,6 +15,8 @@ RULES = {
     "clusters": lambda n: {"name": "cluster"},
     "networks": lambda n: {"address": f"10.{n // 256 % 256}.{n % 256}.0/24"},
     "ipaddresses": lambda n: {"dhcp_expose": False},
+    "transitions": lambda n: {"model": "back_office.backofficeasset", "source": ["new"], "target": "in use",
+                              "actions": ["assign_user"]},
 }
 
 
@@ -71,9 +73,10 @@ class Builder:
     def body(self, res: Resource, full: bool = True) -> dict:
         """Every writable field (``full``) or only the required ones."""
         n = next(_counter)
+        ruled = RULES[res.name](n) if res.name in RULES else {}
         body = {}
         for f in res.writable_fields:
-            if not (full or f.required):
+            if not (full or f.required) or f.name in ruled:
                 continue
             if f.target and self.concrete(f.target).name == res.name:
                 if f.required:
@@ -88,7 +91,7 @@ class Builder:
                     body[f.name] = [self.target_id(f.target)]
             else:
                 body[f.name] = sample(f, n)
-        return body | (RULES[res.name](n) if res.name in RULES else {})
+        return body | ruled
 
     def create(self, res: Resource, full: bool = False) -> dict:
         result = self.api.post(f"/api/{res.name}/", self.body(res, full))

@@ -46,7 +46,7 @@ def test_a_golden_log_projects_to_its_api_output(rt, log):
     for name, page in expected.items():
         assert api.get(f"/api/{name}/", {"limit": "1000"}).json == page, name
     rebuilt = rt.projector.rebuild()
-    assert rebuilt == len(events)
+    assert rebuilt == rt.projector.head()
     assert api.get("/api/data-center-assets/", {"limit": "1000"}).json == expected["data-center-assets"]
     for event in events:  # the write side reads every stored aggregate too
         aggregate = rt.store.repository.get(event.originator_id)
@@ -61,10 +61,11 @@ def test_a_golden_log_projects_to_its_api_output(rt, log):
 
 def test_events_are_stored_under_stable_names(rt):
     """Topics name the event, not the Python module that happens to hold its class."""
+    start = rt.projector.head()  # after the transition models and actions every store starts with
     written = rt.commands.create(CATALOG["manufacturers"], {"name": "A"}, None)
     rt.commands.update(CATALOG["manufacturers"], written.pk, {"name": "B"}, None, partial=True)
     rt.commands.delete(CATALOG["manufacturers"], written.pk, None)
-    stored = rt.store.recorder.select_notifications(start=0, limit=100)
+    stored = rt.store.recorder.select_notifications(start=start, limit=100, inclusive_of_start=False)
     assert [n.topic for n in stored] == [
         "ralph-es:Claim.Claimed", "ralph-es:Record.Created",  # the name's claim, then the record
         "ralph-es:Claim.Claimed", "ralph-es:Claim.Released", "ralph-es:Record.Updated",

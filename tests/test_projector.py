@@ -52,14 +52,15 @@ def embedded(tmp_path):
 def test_a_failing_batch_leaves_nothing_behind(embedded, monkeypatch):
     rt = embedded
     projector = Projector(rt.write_engine, rt.store, rt.schema)
+    start = projector.position()  # the transition models and actions every store starts with
     rt.commands.create(CATALOG["manufacturers"], {"name": "A"}, None)
 
     def boom(*args):
         raise RuntimeError("crash while rendering")
 
     monkeypatch.setattr(projector, "_render", boom)
-    assert projector.catch_up() == 0  # stalled before the first event, which is recorded
-    assert projector.position() == 0
+    assert projector.catch_up() == start  # stalled before the first new event, which is recorded
+    assert projector.position() == start
     assert snapshot(rt)["read_manufacturers"] == []
     assert projector.failure()["error"] == "RuntimeError: crash while rendering"
     monkeypatch.undo()
@@ -73,7 +74,8 @@ def test_counts_follow_creates_and_deletes(rt):
     assert rt.dispatcher.wait_for(_seed(rt))
     counts = rt.schema.counts
     with rt.read_engine.connect() as conn:
-        kept = {name: rows for name, rows in conn.execute(select(counts.c.name, counts.c.rows)) if rows}
+        kept = {name: rows for name, rows in conn.execute(select(counts.c.name, counts.c.rows))
+                if rows and name not in ("transitions-model", "transitions-action")}  # every store has those
     assert kept == {"manufacturers": 1, "assetmodels": 1, "data-centers": 1, "server-rooms": 1, "racks": 1,
                     "data-center-assets": 3, "base-objects": 3}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import os
 import sys
@@ -69,6 +70,7 @@ def worker(args) -> int:
     def catch_up():
         try:
             rt.projector.catch_up()
+            rt.sweep_jobs()
         except UNAVAILABLE as ex:  # the database is away: the next tick retries
             database.failed(ex)
         except Exception:  # noqa: BLE001 - never let the safety net die
@@ -215,6 +217,51 @@ def projections_rebuild(args) -> int:
     return _stalled(rt)
 
 
+def transitions_run(args) -> int:
+    """Run a transition on one object, as the API's run endpoint does; exit 1 when it is refused."""
+    from commands.handlers import NotFound
+    from commands.transitions import TransitionNotFound, models_with_transitions
+
+    rt = _runtime()
+    res = next((r for r in models_with_transitions() if args.model in (r.name, r.content_type)), None)
+    if res is None:
+        names = ", ".join(sorted(r.name for r in models_with_transitions()))
+        print(f"no transitions for {args.model!r}; models with transitions: {names}", file=sys.stderr)
+        return 1
+    body = {}
+    for param in args.param:
+        name, sep, raw = param.partition("=")
+        if not sep:
+            print(f"--param wants NAME=VALUE, got {param!r}", file=sys.stderr)
+            return 2
+        try:
+            body[name] = json.loads(raw)
+        except ValueError:
+            body[name] = raw
+    actor = rt.commands.find("users", "username", args.user) if args.user else None
+    if args.user and actor is None:
+        print(f"no user {args.user!r}", file=sys.stderr)
+        return 1
+    key = int(args.name) if args.name.isdigit() else args.name
+    try:
+        outcome = rt.run_transition(res, [args.id], key, body, actor)
+    except ValidationFailed as ex:
+        print(f"refused: {json.dumps(ex.errors)}", file=sys.stderr)
+        return 1
+    except TransitionNotFound:
+        print(f"no transition {args.name!r} for {res.content_type}", file=sys.stderr)
+        return 1
+    except NotFound:
+        print(f"no {res.name} {args.id}", file=sys.stderr)
+        return 1
+    for job in outcome.jobs:
+        print(f"job {job}")
+    rt.dispatcher.wait_for(rt.projector.head())
+    print(f"ran {outcome.transition.name!r} on {res.name} {args.id}" if not outcome.jobs
+          else f"queued {outcome.transition.name!r} on {res.name} {args.id}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ralph-es", description="Ralph's REST API on an event-sourced core.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -248,6 +295,16 @@ def parser() -> argparse.ArgumentParser:
     r = psub.add_parser("rebuild", help="replay the whole store")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(run=projections_rebuild)
+    tr = sub.add_parser("transitions", help="run transitions").add_subparsers(dest="transitions_command",
+                                                                               required=True)
+    t = tr.add_parser("run", help="run a transition on one object")
+    t.add_argument("model", help="resource (back-office-assets) or content type (back_office.backofficeasset)")
+    t.add_argument("id", type=int)
+    t.add_argument("name", help="the transition's name or id")
+    t.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a parameter (VALUE is read as JSON when it is JSON, else as text); repeatable")
+    t.add_argument("--user", help="username of the requester (history, owner actions, preconditions)")
+    t.set_defaults(run=transitions_run)
     return p
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rq import SimpleWorker
 
 from commands.config import Settings
+from commands.transitions import execute
 
 from .runtime import Runtime
 
@@ -28,6 +29,14 @@ def use(rt: Runtime) -> None:
 def catch_up() -> int:
     """Project every pending event; returns the new position."""
     return runtime().projector.catch_up()
+
+
+def run_transition_job(key: str) -> int | None:
+    """Run a queued transition job, then project what it stored; the job's status."""
+    rt = runtime()
+    status = execute(rt.commands, key, rt.reports)
+    rt.projector.catch_up()
+    return status
 
 
 class ProjectionWorker(SimpleWorker):

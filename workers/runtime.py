@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import functools
+import logging
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import msgspec
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Engine
 
+from commands.catalog import CATALOG, Resource
 from commands.config import Settings
 from commands.handlers import Commands
+from commands.reports import Reports
+from commands.transitions import KILLED, QUEUED, STARTED, Outcome, execute, mark, run, seed
 from commands.validation import naive_iso
 from commands.ids import IdAllocator
 from commands.store import UNAVAILABLE, open_store
@@ -123,6 +129,12 @@ class RqDispatcher:
         return False
 
 
+#: Seconds a transition job may run before it counts as dead (and the rq job timeout).
+JOB_LEASE = 600
+#: Seconds a queued transition job waits for a worker before a sweep runs it.
+JOB_PICKUP = 30
+log = logging.getLogger("ralph_es.runtime")
+
 #: PostgreSQL advisory lock held while a process creates or upgrades the schema.
 SCHEMA_LOCK_KEY = 0x52414C5053  # "RALPS"
 
@@ -164,6 +176,7 @@ class Runtime:
         self.write_engine = make_engine(settings.database_url, writer=True)
         self.read_engine = make_engine(settings.database_url, statement_timeout=settings.statement_timeout)
         self.schema = default_schema()
+        self.reports = Reports(settings.report_templates)
         with schema_lock(settings.database_url):  # event table, read tables, indexes, id counters
             self.store = open_store(settings.database_url)
             self.projector = Projector(self.write_engine, self.store, self.schema)
@@ -171,11 +184,60 @@ class Runtime:
             self.store.references.catch_up()  # a store from before the index, or restored from its events
             if self.projector.reset:  # read tables made anew for a changed catalogue: replay before serving
                 self.projector.catch_up()
-        self.reads = ReadModel(self.read_engine, self.schema)
-        self.commands = Commands(self.store, self.ids)
-        self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
-                           else RqDispatcher(self.projector, settings.redis_url, settings.queue,
-                                         settings.write_wait_seconds))
+            self.commands = Commands(self.store, self.ids)
+            self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
+                               else RqDispatcher(self.projector, settings.redis_url, settings.queue,
+                                                 settings.write_wait_seconds))
+            self.seed()
+            self.reads = ReadModel(self.read_engine, self.schema)
+            if settings.embedded:  # jobs run in the process that stores them: one that died left them
+                self.sweep_jobs()
+
+    def run_transition(self, res: Resource, pks: list[int], key: int | str, body, actor: int | None) -> Outcome:
+        """Run a transition (see :func:`commands.transitions.run`); the jobs of an asynchronous one are
+        handed to the workers (embedded: run here, before this returns)."""
+        outcome = run(self.commands, res, pks, key, body, actor, self.reports)
+        for job in outcome.jobs:
+            self.dispatch_job(job)
+        return outcome
+
+    def dispatch_job(self, key: str) -> None:
+        """Have transition job ``key`` run: by a worker (rq), or in this process when embedded."""
+        if self.settings.embedded:
+            execute(self.commands, key, self.reports)
+            return
+        try:
+            self.dispatcher.queue.enqueue("workers.jobs.run_transition_job", key, job_timeout=JOB_LEASE,
+                                          result_ttl=0)
+        except Exception as ex:  # noqa: BLE001 - Redis down: the workers' sweep runs it later
+            log.warning("transition job %s stored but not queued (%s); a worker's sweep will run it", key, ex)
+
+    def sweep_jobs(self) -> None:
+        """Run queued jobs nobody picked up (a lost enqueue) and kill jobs started longer ago than the lease
+        (their worker died), so no job stays queued or started for ever."""
+        jobs = CATALOG["transitions-job"]
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        for status, age in ((QUEUED, JOB_PICKUP), (STARTED, JOB_LEASE)):
+            _count, docs, _ignored = self.reads.page(jobs, {}, 100, 0, scope={"status": status})
+            for doc in map(msgspec.json.decode, docs):
+                if now - dt.datetime.fromisoformat(doc["modified"]) < dt.timedelta(seconds=age):
+                    continue
+                if status == QUEUED:
+                    execute(self.commands, doc["id"], self.reports)
+                else:
+                    found = self.reads.find(jobs, "uuid", doc["id"])
+                    mark(self.commands, found[0], KILLED)
+                    log.warning("transition job %s was started %s and never ended: killed", doc["id"],
+                                doc["modified"])
+
+    def seed(self) -> None:
+        """Make the rows Ralph makes after migrating (transition models and actions) that are missing.
+
+        Embedded, they are projected at once; otherwise the workers project them.
+        """
+        position = seed(self.commands)
+        if self.settings.embedded:
+            self.dispatcher.wait_for(position)
 
     def health(self) -> dict:
         """Reachability of the database and Redis, store head, projection position, lag and failure.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from . import (access_cards, accounts, assets, auth, back_office, configuration_management, custom_fields,
                data_center, dhcp, domains, licences, networks, security, sim_cards, ssl_certificates, supports,
-               virtual)
+               transitions, virtual)
 from .resource import BASE_OBJECT, Resource
 
 RESOURCES: tuple[Resource, ...] = tuple(
     r for module in (assets, data_center, back_office, accounts, auth, access_cards, configuration_management,
                      custom_fields, dhcp, domains, licences, networks, security, sim_cards, ssl_certificates,
-                     supports, virtual)
+                     supports, transitions, virtual)
     for r in module.RESOURCES
 )
 CATALOG: dict[str, Resource] = {r.name: r for r in RESOURCES}

@@ -5,6 +5,7 @@ from .resource import Resource
 
 ACCESS_CARD = Resource(
     name='access-card',
+    transitions=True,
     model='access_cards.AccessCard',
     aliases=('access-cards',),
     ordering=('-modified', '-created'),

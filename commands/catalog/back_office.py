@@ -9,6 +9,7 @@ from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_START, named
 
 BACK_OFFICE_ASSETS = Resource(
     name='back-office-assets',
+    transitions=True,
     model='back_office.BackOfficeAsset',
     verbose_name='Back Office Asset',
     base_object=True,

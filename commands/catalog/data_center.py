@@ -10,6 +10,7 @@ from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_META, BASE_OBJEC
 
 DATA_CENTER_ASSETS = Resource(
     name='data-center-assets',
+    transitions=True,
     model='data_center.DataCenterAsset',
     base_object=True,
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'service_env__environment__name', 'firmware_version', 'bios_version', 'barcode', 'sn', 'hostname', 'invoice_no', 'order_no', 'ethernet_set__ipaddress__address', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'invoice_date', 'status', 'model__name', 'model__category', 'depreciation_end_date', 'force_depreciation', 'remarks', 'budget_info', 'rack', 'rack__server_room', 'rack__server_room__data_center', 'position', 'property_of', 'fibrechannelcard_set__wwn', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
@@ -110,6 +111,7 @@ ACCESSORIES = named('accessories', 'data_center.Accessory', timestamps=False, or
 
 CLUSTERS = Resource(
     name='clusters',
+    transitions=True,
     model='data_center.Cluster',
     base_object=True,
     filter_fields=('name', 'hostname', 'ethernet_set__ipaddress__hostname', 'type', 'service_env', 'configuration_path', 'status'),

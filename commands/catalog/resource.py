@@ -37,6 +37,9 @@ class Resource:
     ``tree_order`` orders siblings ("name", or "id" for insertion order);
     ``projection_hooks`` name read-side computations of
     :mod:`projections.networks` (values derived from other records).
+    ``transitions`` marks a model with Ralph's transitions on ``status``.
+    ``key`` names the stored unique field that identifies a record in its
+    URL and renders as its ``id`` instead of the integer id (transition jobs: a UUID).
     """
 
     name: str
@@ -64,6 +67,8 @@ class Resource:
     internal: bool = False
     superuser_writes: bool = False
     url_format: str = ""
+    transitions: bool = False
+    key: str = ""
 
     @property
     def family(self) -> str:
@@ -73,6 +78,11 @@ class Resource:
     @property
     def app_label(self) -> str:
         return self.model.split(".")[0]
+
+    @property
+    def content_type(self) -> str:
+        """``app_label.model`` (Django's content type)."""
+        return f"{self.app_label}.{self.model_name}"
 
     @property
     def model_name(self) -> str:

@@ -5,6 +5,7 @@ from .resource import Resource
 
 SIM_CARD = Resource(
     name='sim-card',
+    transitions=True,
     model='sim_cards.SIMCard',
     aliases=('sim-cards',),
     ordering=('-modified', '-created'),

@@ -8,6 +8,7 @@ from .shapes import BASE_OBJECT_LINKS, BASE_OBJECT_META, BASE_OBJECT_START, HOST
 
 VIRTUAL_SERVERS = Resource(
     name='virtual-servers',
+    transitions=True,
     model='virtual.VirtualServer',
     base_object=True,
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'hostname', 'sn', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'parent', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),

@@ -1,0 +1,504 @@
+"""Transitions: configuration rules, the models and actions Ralph-ES makes, and one run as one command.
+
+A run validates the parameters of the transition's actions, checks every
+object's status and the actions' preconditions, applies the actions in
+``run_after`` order to the objects' values, sets the target status, and
+appends each object's change and its history record in one save: all or
+nothing, for any number of objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+
+from .catalog import CATALOG, Resource
+from .catalog.actions import ACTIONS, Action, Param
+from .catalog.display import display
+from .catalog.fields import Field
+from .catalog.transitions import ASYNC_SERVICE, KEEP_STATUS, STATUS_NAMES
+from .handlers import Commands, Conflict, NotFound, claim_key
+from .references import Referrer
+from .reports import Reports
+from .validation import Invalid, ValidationFailed, convert
+
+#: The form classes of action parameters, as the catalogue field that validates their value.
+_KINDS = {"CharField": "string", "BooleanField": "bool", "URLField": "string", "DateField": "date",
+          "IntegerField": "int", "ChoiceField": "choice", "ModelMultipleChoiceField": "m2m"}
+log = logging.getLogger("ralph_es.transitions")
+#: Ralph's refusal of a second asynchronous run on an object whose job has not ended.
+ANOTHER_JOB = "Another async transition for this object is already started"
+QUEUED, FINISHED, FAILED, STARTED, KILLED = 1, 2, 3, 4, 6
+_URL = re.compile(r"^(https?|ftps?)://[^\s/?#]+\.[^\s]*$|^(https?|ftps?)://localhost", re.IGNORECASE)
+
+
+class TransitionNotFound(NotFound):
+    """No transition of that id or name for the model."""
+
+
+def models_with_transitions() -> list[Resource]:
+    """Resources whose ``status`` has transitions."""
+    return [r for r in CATALOG.values() if r.transitions]
+
+
+def seed(commands: Commands) -> int:
+    """Make the transition models and actions that do not exist yet (Ralph makes them after migrating).
+
+    Returns the store position (nothing is appended when they all exist: one query).
+    """
+    models, actions = CATALOG["transitions-model"], CATALOG["transitions-action"]
+    wanted = [(models, "content_type", r.content_type, {"field_name": "status"},
+               {"content_type": r.content_type, "model": r.model_name}) for r in models_with_transitions()]
+    wanted += [(actions, "name", name, {"name": name}, None)
+               for name in sorted({name for per_model in ACTIONS.values() for name in per_model})]
+    keys = [claim_key(res, (unique,), {unique: value}) for res, unique, value, _body, _fixed in wanted]
+    if commands.claimed(keys):
+        return commands.store.recorder.max_notification_id() or 0
+    with commands.deferred():
+        for res, unique, value, body, fixed in wanted:
+            if commands.find(res.name, unique, value) is None:
+                commands.create(res, body, None, fixed=fixed)
+        return commands.flush()
+
+
+def _status(res: Resource) -> Field:
+    return res.get("status")
+
+
+# running ------------------------------------------------------------------------
+@dataclass
+class Transition:
+    """A configured transition, read from the store."""
+
+    pk: int
+    name: str
+    model: Resource
+    source: list[str]
+    target: str
+    actions: list[Action]
+    asynchronous: bool
+    service_name: str
+
+    @property
+    def ordered(self) -> list[Action]:
+        """The actions in ``run_after`` order (requirements outside the transition are ignored)."""
+        names = {a.name for a in self.actions}
+        graph = TopologicalSorter({a.name: [r for r in a.run_after if r in names]
+                                   for a in sorted(self.actions, key=lambda a: a.name)})
+        by_name = {a.name: a for a in self.actions}
+        return [by_name[n] for n in graph.static_order()]
+
+
+def find_transition(commands: Commands, res: Resource, key: int | str) -> Transition:
+    """The transition of ``res``'s model with id ``key`` (an int) or name ``key`` (:class:`TransitionNotFound`)."""
+    model_pk = commands.find("transitions-model", "content_type", res.content_type)
+    pk = key if isinstance(key, int) else commands.find_together("transitions", {"name": key, "model": model_pk})
+    try:
+        values = commands.load_values("transitions", pk) if pk is not None else None
+    except Exception:  # noqa: BLE001 - gone meanwhile: not found
+        values = None
+    if values is None or model_pk is None or values["model"] != model_pk:
+        raise TransitionNotFound(key)
+    actions = [ACTIONS[res.name][commands.load_values("transitions-action", a)["name"]] for a in values["actions"]]
+    return Transition(pk, values["name"], res, values["source"], values["target"], actions,
+                      bool(values.get("run_asynchronously")) or any(a.asynchronous for a in actions),
+                      values.get("async_service_name") or ASYNC_SERVICE)
+
+
+def parameters(transition: Transition, obj: dict) -> dict[str, tuple[Action, Param]]:
+    """The parameters a run of ``transition`` on the object with values ``obj`` asks for, by name."""
+    out: dict[str, tuple[Action, Param]] = {}
+    for action in transition.actions:
+        for param in action.params:
+            if param.condition and not CONDITIONS[param.condition](obj):
+                continue
+            out.setdefault(param.name, (action, param))
+    return out
+
+
+def param_field(param: Param) -> Field:
+    """The catalogue field that validates a parameter's value."""
+    kind = "fk" if param.target and param.form == "CharField" else _KINDS.get(param.form, "string")
+    return Field(name=param.name, kind=kind, label=param.label, required=param.required, blank=False,
+                 target=param.target, null=not param.required, choices=param.choices)
+
+
+@dataclass
+class Run:
+    """One object's run: its values as the actions leave them, and what the history entry records."""
+
+    commands: Commands
+    res: Resource
+    pk: int
+    before: dict
+    params: dict
+    actor: int | None
+    batch: object
+    reports: Reports
+    transition: str = ""
+    values: dict = field(default_factory=dict)
+    history: dict = field(default_factory=dict)
+    files: list[int] = field(default_factory=list)
+
+    def get(self, name: str):
+        """The object's value of ``name`` as the actions left it so far."""
+        return self.values.get(name, self.before.get(name))
+
+    def set(self, name: str, value) -> None:
+        """Set a stored field (ignored when the model has no such field, as Ralph sets a plain attribute)."""
+        if self.res.get(name) is not None and self.res.get(name).stored:
+            self.values[name] = value
+
+
+def _validate(transition: Transition, obj: dict, body: dict, commands: Commands) -> dict:
+    """The parameters sent for a run, validated (DRF's 400 body otherwise)."""
+    if not isinstance(body, dict):
+        raise ValidationFailed({"non_field_errors": [
+            f"Invalid data. Expected a dictionary, but got {type(body).__name__}."]})
+    values, errors = {}, {}
+    for name, (_action, param) in parameters(transition, obj).items():
+        if name not in body:
+            if param.required:
+                errors[name] = ["This field is required."]
+            continue
+        try:
+            values[name] = convert(param_field(param), body[name], commands)
+            if param.form == "URLField" and not _URL.match(values[name]):
+                raise Invalid("Enter a valid URL.")
+        except Invalid as ex:
+            errors[name] = [str(ex)]
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _check(transition: Transition, objects: list[tuple[int, dict]], actor: int | None,
+           commands: Commands | None = None) -> None:
+    """Status in ``source``, every precondition and (given ``commands``) no job running on an object:
+    one 400 with all messages."""
+    messages = []
+    for _pk, obj in objects:
+        if _status(transition.model).choice_name(obj.get("status")) not in transition.source:
+            messages.append("wrong source status")
+    for action in transition.actions:
+        if action.precondition:
+            messages += [m for _pk, obj in objects if (m := PRECONDITIONS[action.precondition](obj, actor))]
+    if commands is not None:
+        messages += [ANOTHER_JOB for pk, _obj in objects
+                     if commands.find("transitions-job", "running_on", _running_on(transition.model, pk))]
+    if messages:
+        raise ValidationFailed({"non_field_errors": messages})
+
+
+@dataclass
+class Outcome:
+    """What a run stored: its store position, and the jobs of an asynchronous run (their UUIDs)."""
+
+    transition: Transition
+    position: int
+    jobs: list[str]
+
+
+def run(commands: Commands, res: Resource, pks: list[int], key: int | str, body: dict,
+        actor: int | None, reports: Reports | None = None) -> Outcome:
+    """Run the transition ``key`` on the records ``pks`` of ``res`` as one command.
+
+    An asynchronous transition is checked the same way, then stores one
+    queued job per object instead (:func:`execute` runs it).
+    """
+    transition = find_transition(commands, res, key)
+
+    def plan(batch):
+        records = [commands.load(res, pk) for pk in pks]
+        objects = [(r.pk, dict(r.values)) for r in records]
+        params = _validate(transition, objects[0][1], body, commands)
+        _check(transition, objects, actor, commands if transition.asynchronous else None)
+        if transition.asynchronous:
+            return [_add_job(commands, transition, r.pk, params, actor, batch) for r in records]
+        for record in records:
+            _run_one(commands, transition, record, params, actor, batch, reports or Reports())
+        return []
+
+    jobs, position = commands.atomic(plan)
+    return Outcome(transition, position, jobs)
+
+
+def _running_on(res: Resource, pk: int) -> str:
+    return f"{res.family}:{pk}"
+
+
+def _add_job(commands: Commands, transition: Transition, pk: int, params: dict, actor, batch) -> str:
+    key = uuid.uuid4().hex
+    username = commands.load_values("users", actor)["username"] if actor is not None else None
+    try:
+        commands.add(CATALOG["transitions-job"], {
+            "uuid": key, "username": username, "service_name": transition.service_name,
+            "_dumped_params": json.dumps(params), "status": QUEUED, "object_id": str(pk),
+            "transition": transition.pk, "running_on": _running_on(transition.model, pk), "requester": actor,
+        }, actor, batch)
+    except ValidationFailed:  # another job claimed the object meanwhile
+        raise ValidationFailed({"non_field_errors": [ANOTHER_JOB]}) from None
+    return key
+
+
+def execute(commands: Commands, key: str, reports: Reports | None = None) -> int | None:
+    """Run the queued job ``key`` (started, then finished or failed); its status, None when unknown.
+
+    The run and the job's end are one save; a run refused now (the
+    object changed since it was queued) fails the job and changes nothing else.
+    """
+    jobs = CATALOG["transitions-job"]
+    pk = commands.find(jobs.name, "uuid", key)
+    if pk is None:
+        return None
+    status = commands.load_values(jobs.name, pk)["status"]
+    if status != QUEUED:
+        return status
+    mark(commands, pk, STARTED)
+
+    def plan(batch):
+        job = commands.load(jobs, pk)
+        transition_values = commands.load_values("transitions", job.values["transition"])
+        kind = commands.load_values("transitions-model", transition_values["model"])["content_type"]
+        res = next(r for r in models_with_transitions() if r.content_type == kind)
+        transition = find_transition(commands, res, job.values["transition"])
+        record = commands.load(res, int(job.values["object_id"]))
+        requester = job.values.get("requester")
+        params = _validate(transition, dict(record.values), json.loads(job.values["_dumped_params"]), commands)
+        _check(transition, [(record.pk, dict(record.values))], requester)
+        _run_one(commands, transition, record, params, requester, batch, reports or Reports())
+        commands.change(jobs, job, {"status": FINISHED, "running_on": None}, None, batch)
+
+    try:
+        commands.atomic(plan)
+    except (ValidationFailed, Conflict, NotFound) as ex:
+        log.warning("transition job %s failed: %s", key, getattr(ex, "errors", ex))
+        mark(commands, pk, FAILED)
+        return FAILED
+    return FINISHED
+
+
+def mark(commands: Commands, pk: int, status: int) -> int:
+    """Set job ``pk``'s status (an ended job frees its object); the store position."""
+    jobs = CATALOG["transitions-job"]
+    values = {"status": status} | ({} if status == STARTED else {"running_on": None})
+    _result, position = commands.atomic(
+        lambda batch: commands.change(jobs, commands.load(jobs, pk), values, None, batch))
+    return position
+
+
+def _run_one(commands: Commands, transition: Transition, record, params: dict, actor, batch,
+             reports: Reports) -> None:
+    res = transition.model
+    current = Run(commands, res, record.pk, dict(record.values), params, actor, batch, reports, transition.name)
+    for action in transition.ordered:
+        effect = EFFECTS.get(action.name)
+        if effect is not None:
+            effect(current)
+    before = record.values.get("status")
+    if transition.target != KEEP_STATUS:
+        current.values["status"] = next(v for v, n in _status(res).choices if n == transition.target)
+    commands.change(res, record, current.values, actor, batch)
+    history = CATALOG["transitions-history"]
+    commands.add(history, {
+        "transition_name": transition.name,
+        "source": _status_identifier(res, before),
+        "target": None if transition.target == KEEP_STATUS else _status_identifier(res, record.values["status"]),
+        "object_id": record.pk,
+        "kwargs": json.dumps(_history_kwargs(commands, transition, params, current.history)),
+        "actions": json.dumps([a.verbose for a in sorted(transition.actions, key=lambda a: a.name)]),
+        "logged_user": actor,
+        "content_type": res.content_type,
+        "files": current.files,
+    }, actor, batch)
+
+
+def _status_identifier(res: Resource, value) -> str | None:
+    """The Python name of a status value (what Ralph's history rows hold)."""
+    names = STATUS_NAMES[res.name]
+    return names[value - 1] if isinstance(value, int) and 0 < value <= len(names) else None
+
+
+class _Records:
+    """Stored values of other records, for their ``str()`` in history entries."""
+
+    def __init__(self, commands: Commands):
+        self.commands = commands
+
+    def state(self, resource: str, pk: int):
+        try:
+            record = self.commands.load(CATALOG[resource], pk)
+        except NotFound:
+            return None
+        return CATALOG[record.resource], dict(record.values)
+
+
+def _history_kwargs(commands: Commands, transition: Transition, params: dict, written: dict) -> dict:
+    """Ralph's history ``kwargs``: each parameter under its label, records as their ``str()``."""
+    records, out = _Records(commands), {}
+    for action in sorted(transition.actions, key=lambda a: a.name):
+        for param in action.params:
+            if param.name not in params or not param.in_history:
+                continue
+            value = params[param.name]
+            if param.target:
+                shown = []
+                for pk in value if isinstance(value, list) else [value]:
+                    found = records.state(param.target, pk)
+                    if found is not None:
+                        shown.append(display(found[0], pk, found[1], records))
+                value = ", ".join(shown) if isinstance(value, list) else (shown[0] if shown else None)
+            out[param.history or param.label] = value
+    return out | written
+
+
+# conditions, preconditions and effects ---------------------------------------------
+CONDITIONS = {
+    "has_owner": lambda obj: bool(obj.get("owner")),
+}
+
+PRECONDITIONS = {
+    "requester_is_owner": lambda obj, actor: None if obj.get("owner") == actor else
+    "requester is not an owner of the asset",
+    "requester_is_user": lambda obj, actor: None if obj.get("user") == actor else
+    "requester is not an user of the asset",
+    "user_assigned": lambda obj, actor: None if obj.get("user") else "user not assigned",
+}
+
+
+def _set_param(name: str, param: str | None = None):
+    """An effect that sets field ``name`` to the parameter ``param`` (default: the same name)."""
+    return lambda run: run.set(name, run.params.get(param or name))
+
+
+def _clear(name: str):
+    return lambda run: run.set(name, None)
+
+
+def _unassign(name: str):
+    """Record who the field held (``affected_<name>``: Ralph's ``str()``, "None" when nobody), then clear it."""
+    def effect(run: Run) -> None:
+        pk = run.get(name)
+        found = _Records(run.commands).state("users", pk) if pk is not None else None
+        run.history[f"affected_{name}"] = display(found[0], pk, found[1], None) if found else "None"
+        run.set(name, None)
+    return effect
+
+
+def _append(name: str, param: str):
+    """Append the parameter to a text field on a new line (Ralph joins the two with one newline)."""
+    return lambda run: run.set(name, f"{run.get(name) or ''}\n{run.params[param]}")
+
+
+def _in_days(name: str, days: int):
+    return lambda run: run.set(name, (dt.date.today() + dt.timedelta(days=days)).isoformat())
+
+
+def _change_user_and_owner(run: Run) -> None:
+    user = run.params["user"]
+    run.set("user", user)
+    run.set("owner", run.params.get("owner", user))
+    run.set("location", run.commands.load_values("users", user).get("location"))
+
+
+def _assign_licences(run: Run) -> None:
+    """A base-object licence link (quantity 1) for every licence the object does not have yet."""
+    links = CATALOG["base-objects-licences"]
+    have = {run.commands.load_values(links.name, r.pk)["licence"] for r in _referrers(run, links.name)}
+    for licence in run.params.get("licences") or []:
+        if licence not in have:
+            run.commands.add(links, {"licence": licence, "base_object": run.pk, "quantity": 1}, run.actor, run.batch)
+
+
+def _delete_referrers(resource: str):
+    """Delete the ``resource`` records that point at the object (its licence links, its security scan)."""
+    def effect(run: Run) -> None:
+        for ref in _referrers(run, resource):
+            run.commands.remove(CATALOG[resource], run.commands.load(CATALOG[resource], ref.pk), run.actor,
+                                run.batch)
+    return effect
+
+
+def _referrers(run: Run, resource: str) -> list[Referrer]:
+    found = run.commands.store.references.referrers(run.res.family, run.pk)
+    return [ref for ref in found if ref.resource == resource and ref.field == "base_object"]
+
+
+def _report(name: str):
+    """Render report ``name`` for the object (its values as the actions left them) and attach it to the history."""
+    def effect(run: Run) -> None:
+        records = _Records(run.commands)
+        state = {**run.before, **run.values}
+
+        def person(field_name):
+            pk = state.get(field_name)
+            found = records.state("users", pk) if pk is not None else None
+            return display(found[0], pk, found[1], records) if found else None
+
+        shown = [(f.verbose, _shown(run.res, f, state, records)) for f in run.res.stored_fields
+                 if f.kind not in ("m2m", "tags", "json", "password", "permissions") and f.name in state]
+        requester = records.state("users", run.actor) if run.actor is not None else None
+        today = dt.date.today().isoformat()
+        html = run.reports.render(name, {
+            "title": name.replace("_", " ").capitalize(), "language": "en", "transition": run.transition,
+            "date": today, "requester": requester and display(requester[0], run.actor, requester[1], records),
+            "object": {"str": display(run.res, run.pk, state, records), "id": run.pk, "model": run.res.verbose,
+                       "fields": shown},
+            "user": person("user"), "owner": person("owner"),
+            "signatures": ("Released by", "Received by") if name != "return_report" else ("Returned by",
+                                                                                          "Received by")})
+        attachment = run.commands.add(CATALOG["attachments"], {
+            "original_filename": f"{name}_{run.pk}_{today}.html", "mime_type": "text/html", "content": html,
+        }, run.actor, run.batch)
+        run.files.append(attachment.pk)
+    return effect
+
+
+def _shown(res: Resource, f: Field, state: dict, records) -> object:
+    """A field's value as a person reads it: choice names, related records' ``str()``."""
+    value = state.get(f.name)
+    if value is None:
+        return None
+    if f.kind == "choice":
+        return f.choice_name(value)
+    if f.kind == "fk" and f.target in CATALOG:
+        found = records.state(f.target, value)
+        return display(found[0], value, found[1], records) if found else value
+    return value
+
+
+EFFECTS = {
+    "add_notes": _append("notes", "notes"),
+    "add_remarks": _append("remarks", "remarks"),
+    "assign_configuration_path": _set_param("configuration_path"),
+    "assign_licence": _assign_licences,
+    "assign_loan_end_date": _set_param("loan_end_date"),
+    "assign_office_infrastructure": _set_param("office_infrastructure"),
+    "assign_owner": _set_param("owner"),
+    "assign_requester_as_an_owner": lambda run: run.set("owner", run.actor),
+    "assign_service_env": _set_param("service_env"),
+    "assign_task_url": _set_param("task_url"),
+    "assign_user": _set_param("user"),
+    "assign_warehouse": _set_param("warehouse"),
+    "change_pin_and_puk": lambda run: (run.set("pin1", run.params["pin1"]), run.set("puk1", run.params["puk1"])),
+    "change_rack": _set_param("rack"),
+    "change_user_and_owner": _change_user_and_owner,
+    "cleanup_scm_statuscheck": _delete_referrers("scm-info"),
+    "cleanup_security_scans": _delete_referrers("security-scans"),
+    "clear_access_zones": lambda run: run.set("access_zones", []),
+    "hardware_replacement": _in_days("loan_end_date", 10),
+    "loan_report": _report("loan_report"),
+    "release_report": _report("release_report"),
+    "return_report": _report("return_report"),
+    "last_status": lambda run: run.set("last_status_change", dt.date.today().isoformat()),
+    "quarantine_date": _in_days("quarantine_until", 90),
+    "unassign_licences": _delete_referrers("base-objects-licences"),
+    "unassign_loan_end_date": _clear("loan_end_date"),
+    "unassign_owner": _unassign("owner"),
+    "unassign_user": _unassign("user"),
+}
