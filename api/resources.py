@@ -34,6 +34,18 @@ def send(req: falcon.Request, resp: falcon.Response, status: int, data: bytes) -
     resp.data = absolute(req, data)
 
 
+def stored(rt: Runtime, resp: falcon.Response, position: int) -> None:
+    """Wait for the read model, then set a stored write's headers; it is answered as stored whatever happens."""
+    try:
+        caught_up = rt.dispatcher.wait_for(position)
+    except Exception as ex:  # noqa: BLE001 - stored is stored: never a 5xx now
+        log.warning("event %s stored, waiting for the read model failed: %s", position, ex)
+        caught_up = False
+    if not caught_up:
+        resp.set_header("X-Read-Model-Behind", str(position))
+    resp.set_header("X-Event-Position", str(position))
+
+
 def _int_param(req: falcon.Request, name: str, default: int, minimum: int) -> int:
     """A whole-number query parameter; ``default`` when absent, not a number or below ``minimum``."""
     raw = req.get_param(name)
@@ -76,15 +88,7 @@ class _Base:
         return {"object_family": self.owner.family, "object_id": owner_pk}
 
     def _stored(self, resp, position: int) -> None:
-        """Headers of a stored write; it is answered as stored whatever happens while waiting for the read model."""
-        try:
-            caught_up = self.rt.dispatcher.wait_for(position)
-        except Exception as ex:  # noqa: BLE001 - stored is stored: never a 5xx now
-            log.warning("event %s stored, waiting for the read model failed: %s", position, ex)
-            caught_up = False
-        if not caught_up:
-            resp.set_header("X-Read-Model-Behind", str(position))
-        resp.set_header("X-Event-Position", str(position))
+        stored(self.rt, resp, position)
 
     def _written(self, req, resp, status: int, written: Written) -> None:
         self._stored(resp, written.position)

@@ -26,7 +26,7 @@ from workers.runtime import Runtime
 from .errors import method_not_allowed, not_found
 from .negotiation import PARSES, RENDERS, parse_body
 from .options import field_info
-from .resources import Collection, Item, send
+from .resources import Collection, Item, send, stored
 
 _encode = msgspec.json.Encoder().encode
 #: Ralph's route: a transition is named by its id (digits) or by its name (letters, digits, ``_``, spaces).
@@ -161,14 +161,7 @@ class HistoryAttachment:
 def _run(rt: Runtime, req, resp, model: Resource, pks: list[int], key, body) -> None:
     """Run; answer once the read model shows it: 201 ``{}``, or 202 with the jobs of an asynchronous run."""
     outcome = rt.run_transition(model, pks, key, body, req.context.user_id)
-    position = rt.projector.head() if outcome.jobs and rt.settings.embedded else outcome.position
-    try:
-        caught_up = rt.dispatcher.wait_for(position)
-    except Exception:  # noqa: BLE001 - stored is stored
-        caught_up = False
-    if not caught_up:
-        resp.set_header("X-Read-Model-Behind", str(position))
-    resp.set_header("X-Event-Position", str(position))
+    stored(rt, resp, rt.projector.head() if outcome.jobs and rt.settings.embedded else outcome.position)
     if outcome.jobs:
         send(req, resp, 202, _encode({"job_ids": [f"/api/transitions-job/{job}/" for job in outcome.jobs]}))
     else:
