@@ -17,7 +17,8 @@ class Settings:
     ``RALPH_ES_REDIS_URL`` writes enqueue catch-up jobs for rq workers.
     ``max_limit`` caps a list page; ``max_body_bytes`` a request body (413 beyond);
     ``statement_timeout`` (seconds) a PostgreSQL read query (503 beyond);
-    ``report_templates`` a directory of templates replacing the shipped report ones.
+    ``report_templates`` a directory of templates replacing the shipped report ones;
+    ``auto_assign_hostname`` turns on Ralph's automatic back-office hostnames (a transition action).
     """
 
     database_url: str
@@ -29,6 +30,7 @@ class Settings:
     max_body_bytes: int = 2_621_440
     statement_timeout: float = 30.0
     report_templates: str | None = None
+    auto_assign_hostname: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -62,6 +64,8 @@ class Settings:
             max_body_bytes=int(env.get("RALPH_ES_MAX_BODY_BYTES", "2621440")),
             statement_timeout=float(env.get("RALPH_ES_STATEMENT_TIMEOUT", "30")),
             report_templates=env.get("RALPH_ES_REPORT_TEMPLATES") or None,
+            auto_assign_hostname=env.get("RALPH_ES_BACK_OFFICE_ASSET_AUTO_ASSIGN_HOSTNAME", "").lower()
+            in ("1", "true", "yes", "on"),
         )
 
 

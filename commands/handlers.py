@@ -229,29 +229,37 @@ class Commands:
             return names[0], f"{res.verbose} with this {res.get(names[0]).verbose} already exists."
         return res.unique_error or ("non_field_errors", f"The fields {', '.join(names)} must make a unique set.")
 
-    def _claims(self, res: Resource, pk: int, old: dict, new: dict, batch: _Batch) -> None:
-        """Take claims for changed unique values (400 when held by another record)."""
-        owner = claim_owner(res, pk)
+    def _keys(self, res: Resource, values: dict) -> dict[str, tuple[str, ...]]:
+        """The claim keys of a record's unique values (and the field names of each)."""
+        return {key: names for names in self._unique_sets(res) if (key := claim_key(res, names, values))}
+
+    def _claims(self, res: Resource, pk: int, old: dict, new: dict, batch: _Batch,
+                was: Resource | None = None) -> None:
+        """Take claims for changed unique values (400 when held by another record), release the dropped ones.
+
+        ``was`` is the resource the record is converted from (its claims pass to the new resource).
+        """
+        was = was or res
+        before, owner = claim_owner(was, pk), claim_owner(res, pk)
+        old_keys, new_keys = self._keys(was, old), self._keys(res, new)
         errors = {}
-        for names in self._unique_sets(res):
-            before, after = claim_key(res, names, old), claim_key(res, names, new)
-            if before == after:
+        for key, names in new_keys.items():
+            if key in old_keys and before == owner:
                 continue
-            if after is not None:
-                claim = self._claim(after, optimistic=True)
-                if claim is None:
-                    batch.add(Claim(after, owner))
-                elif claim.owner and claim.owner != owner:
-                    key, message = self._unique_error(res, names)
-                    errors[key] = [message]
-                else:
-                    claim.take(owner)
-                    batch.add(claim)
-            if before is not None:
-                claim = self._claim(before)
-                if claim is not None and claim.owner == owner:
-                    claim.release()
-                    batch.add(claim)
+            claim = self._claim(key, optimistic=True)
+            if claim is None:
+                batch.add(Claim(key, owner))
+            elif claim.owner and claim.owner not in (owner, before):
+                field_name, message = self._unique_error(res, names)
+                errors[field_name] = [message]
+            else:
+                claim.take(owner)
+                batch.add(claim)
+        for key in old_keys.keys() - new_keys.keys():
+            claim = self._claim(key)
+            if claim is not None and claim.owner == before:
+                claim.release()
+                batch.add(claim)
         if errors:
             raise ValidationFailed(errors)
 
@@ -332,6 +340,31 @@ class Commands:
                     self._sync_through(res, pk, changes[f.name][0] or [], values, actor, batch)
             record.update(changes, actor)
             batch.add(record)
+
+    def convert(self, res: Resource, record: Record, to: Resource, values: dict, actor, batch: _Batch) -> None:
+        """Plan turning ``record`` of ``res`` into a record of ``to`` (same id space and id) with ``values``.
+
+        What points at the record keeps pointing at it, and its custom field
+        values follow it; a reference that only the old resource may have
+        (a data-center asset's connections, a cloud host's hypervisor) is a 409.
+        """
+        typed: dict[str, list[int]] = {}
+        for ref in self.store.references.referrers(res.family, record.pk):
+            owner = CATALOG[ref.resource]
+            if owner.get(ref.field).target == res.name:
+                typed.setdefault(ref.resource, []).append(ref.pk)
+            elif ref.resource == "customfieldvalues":
+                value = self._pending(batch, owner, ref.pk)
+                value.update({"object_resource": [value.values.get("object_resource"), to.name]}, actor)
+                batch.add(value)
+        if typed:
+            names = ", ".join(f"{CATALOG[n].verbose} {sorted(ids)}" for n, ids in sorted(typed.items()))
+            raise Conflict(f"Cannot convert {res.verbose} {record.pk}: it is referenced by {names}.",
+                           {n: sorted(ids) for n, ids in typed.items()})
+        values = values | run_hooks(self, to, record.pk, values, None)
+        self._claims(to, record.pk, record.values, values, batch, was=res)
+        record.convert(to.name, values, actor)
+        batch.add(record)
 
     def atomic(self, plan: Callable[[_Batch], object]) -> tuple[object, int]:
         """Run ``plan`` (which adds to a batch with :meth:`add`, :meth:`change`, :meth:`remove`) and append its

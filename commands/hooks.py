@@ -171,6 +171,9 @@ def transition_rules(commands, res, pk, merged: dict, current: dict | None) -> d
     for name in actions.values():
         if name not in ACTIONS[model.name]:
             errors.setdefault("actions", []).append(f'"{name}" is not an action of {kind}.')
+        elif ACTIONS[model.name][name].alone and len(actions) > 1:
+            errors.setdefault("actions", []).append(
+                f"You have chosen action: {ACTIONS[model.name][name].verbose} can only be selected for transition")
     if errors:
         raise ValidationFailed(errors)
     return {"source": names, "target": target, "actions": sorted(actions, key=actions.get)}  # Ralph orders by name

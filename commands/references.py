@@ -131,10 +131,15 @@ def delta(events: Iterable) -> Change:
 
     change = Change()
     for ev in events:
-        if not isinstance(ev, (Record.Created, Record.Updated, Record.Deleted)) or not in_catalog(ev.resource):
+        if not isinstance(ev, (Record.Created, Record.Updated, Record.Deleted, Record.Converted)) \
+                or not in_catalog(ev.resource):
             continue
         if isinstance(ev, Record.Created):
             change.add(rows_of(ev.resource, ev.pk, ev.values))
+        elif isinstance(ev, Record.Converted):  # the same id: what points at it still does
+            before, after = rows_of(ev.previous, ev.pk, ev.previous_values), rows_of(ev.resource, ev.pk, ev.values)
+            change.remove(before - after)
+            change.add(after - before)
         elif isinstance(ev, Record.Deleted):
             change.remove(rows_of(ev.resource, ev.pk, ev.values))
             change.deleted.add((CATALOG[ev.resource].family, ev.pk))

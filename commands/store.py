@@ -76,6 +76,20 @@ class Record(Aggregate):
         values: dict
         actor: int | None
 
+    class Converted(Aggregate.Event):
+        """The record became a record of ``resource``, another resource of its id space (Ralph's conversion of
+        a back-office asset into a data-center asset and back): ``values`` are its values there,
+        ``previous`` and ``previous_values`` what it was."""
+
+        TOPIC = "ralph-es:Record.Converted"
+        class_version = 1
+        resource: str
+        pk: int
+        values: dict
+        previous: str
+        previous_values: dict
+        actor: int | None
+
     @staticmethod
     def create_id(resource: str, pk: int, **_) -> UUID:
         return record_id(CATALOG[resource].family, pk)
@@ -95,6 +109,10 @@ class Record(Aggregate):
         """Record the deletion; ``values`` keeps what was removed for the audit trail."""
         self._deleted(self.resource, self.pk, values, actor)
 
+    def convert(self, resource: str, values: dict, actor: int | None) -> None:
+        """Record that the record is now one of ``resource`` (same id space, same id) with ``values``."""
+        self._converted(resource, self.pk, values, self.resource, dict(self.values), actor)
+
     @event(Updated)
     def _updated(self, resource: str, pk: int, changes: dict, actor: int | None) -> None:
         for name, (_old, new) in changes.items():
@@ -103,6 +121,12 @@ class Record(Aggregate):
     @event(Deleted)
     def _deleted(self, resource: str, pk: int, values: dict, actor: int | None) -> None:
         self.deleted = True
+
+    @event(Converted)
+    def _converted(self, resource: str, pk: int, values: dict, previous: str, previous_values: dict,
+                   actor: int | None) -> None:
+        self.resource = resource
+        self.values = dict(values)
 
 
 class Claim(Aggregate):
@@ -165,7 +189,7 @@ for _topic, _cls in LEGACY_TOPICS.items():
 DELETED_TOPICS = (Record.Deleted.TOPIC, *(t for t, c in LEGACY_TOPICS.items() if c is Record.Deleted))
 
 
-RECORD_EVENTS = (Record.Created, Record.Updated, Record.Deleted)
+RECORD_EVENTS = (Record.Created, Record.Updated, Record.Deleted, Record.Converted)
 
 
 class CatalogueMapper(Mapper):

@@ -17,15 +17,18 @@ import uuid
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 
+from eventsourcing.persistence import IntegrityError
+
 from .catalog import CATALOG, Resource
 from .catalog.actions import ACTIONS, Action, Param
 from .catalog.display import display
 from .catalog.fields import Field
 from .catalog.transitions import ASYNC_SERVICE, KEEP_STATUS, STATUS_NAMES
 from .handlers import Commands, Conflict, NotFound, claim_key
+from .hostnames import Counters, country_name, iso3
 from .references import Referrer
 from .reports import Reports
-from .validation import Invalid, ValidationFailed, convert
+from .validation import Invalid, ValidationFailed, convert, default_of
 
 #: The form classes of action parameters, as the catalogue field that validates their value.
 _KINDS = {"CharField": "string", "BooleanField": "bool", "URLField": "string", "DateField": "date",
@@ -50,6 +53,7 @@ def seed(commands: Commands) -> int:
     """Make the transition models and actions that do not exist yet (Ralph makes them after migrating).
 
     Returns the store position (nothing is appended when they all exist: one query).
+    Processes starting together may race: the one that loses looks again.
     """
     models, actions = CATALOG["transitions-model"], CATALOG["transitions-action"]
     wanted = [(models, "content_type", r.content_type, {"field_name": "status"},
@@ -57,6 +61,15 @@ def seed(commands: Commands) -> int:
     wanted += [(actions, "name", name, {"name": name}, None)
                for name in sorted({name for per_model in ACTIONS.values() for name in per_model})]
     keys = [claim_key(res, (unique,), {unique: value}) for res, unique, value, _body, _fixed in wanted]
+    for _ in range(2):
+        try:
+            return _make(commands, wanted, keys)
+        except IntegrityError:  # another process made some of them meanwhile: look again
+            continue
+    return _make(commands, wanted, keys)
+
+
+def _make(commands: Commands, wanted: list, keys: list[str]) -> int:
     if commands.claimed(keys):
         return commands.store.recorder.max_notification_id() or 0
     with commands.deferred():
@@ -125,7 +138,16 @@ def param_field(param: Param) -> Field:
     """The catalogue field that validates a parameter's value."""
     kind = "fk" if param.target and param.form == "CharField" else _KINDS.get(param.form, "string")
     return Field(name=param.name, kind=kind, label=param.label, required=param.required, blank=False,
-                 target=param.target, null=not param.required, choices=param.choices)
+                 target=param.target, null=not param.required, choices=param.choices, max_length=param.max_length)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How runs behave in a deployment: the report templates, and whether Ralph's automatic hostnames are on
+    (``RALPH_ES_BACK_OFFICE_ASSET_AUTO_ASSIGN_HOSTNAME``)."""
+
+    reports: Reports = field(default_factory=Reports)
+    auto_hostname: bool = False
 
 
 @dataclass
@@ -139,11 +161,14 @@ class Run:
     params: dict
     actor: int | None
     batch: object
-    reports: Reports
-    transition: str = ""
+    options: Options
+    counters: Counters
+    transition: Transition
     values: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)
     files: list[int] = field(default_factory=list)
+    #: set by a conversion: the resource the object becomes and its values there
+    converted: tuple[Resource, dict] | None = None
 
     def get(self, name: str):
         """The object's value of ``name`` as the actions left it so far."""
@@ -205,7 +230,7 @@ class Outcome:
 
 
 def run(commands: Commands, res: Resource, pks: list[int], key: int | str, body: dict,
-        actor: int | None, reports: Reports | None = None) -> Outcome:
+        actor: int | None, options: Options | None = None) -> Outcome:
     """Run the transition ``key`` on the records ``pks`` of ``res`` as one command.
 
     An asynchronous transition is checked the same way, then stores one
@@ -220,8 +245,9 @@ def run(commands: Commands, res: Resource, pks: list[int], key: int | str, body:
         _check(transition, objects, actor, commands if transition.asynchronous else None)
         if transition.asynchronous:
             return [_add_job(commands, transition, r.pk, params, actor, batch) for r in records]
+        counters = Counters(commands, actor, batch)
         for record in records:
-            _run_one(commands, transition, record, params, actor, batch, reports or Reports())
+            _run_one(commands, transition, record, params, actor, batch, options or Options(), counters)
         return []
 
     jobs, position = commands.atomic(plan)
@@ -246,7 +272,7 @@ def _add_job(commands: Commands, transition: Transition, pk: int, params: dict, 
     return key
 
 
-def execute(commands: Commands, key: str, reports: Reports | None = None) -> int | None:
+def execute(commands: Commands, key: str, options: Options | None = None) -> int | None:
     """Run the queued job ``key`` (started, then finished or failed); its status, None when unknown.
 
     The run and the job's end are one save; a run refused now (the
@@ -271,7 +297,8 @@ def execute(commands: Commands, key: str, reports: Reports | None = None) -> int
         requester = job.values.get("requester")
         params = _validate(transition, dict(record.values), json.loads(job.values["_dumped_params"]), commands)
         _check(transition, [(record.pk, dict(record.values))], requester)
-        _run_one(commands, transition, record, params, requester, batch, reports or Reports())
+        _run_one(commands, transition, record, params, requester, batch, options or Options(),
+                 Counters(commands, requester, batch))
         commands.change(jobs, job, {"status": FINISHED, "running_on": None}, None, batch)
 
     try:
@@ -292,22 +319,26 @@ def mark(commands: Commands, pk: int, status: int) -> int:
     return position
 
 
-def _run_one(commands: Commands, transition: Transition, record, params: dict, actor, batch,
-             reports: Reports) -> None:
+def _run_one(commands: Commands, transition: Transition, record, params: dict, actor, batch, options: Options,
+             counters: Counters) -> None:
     res = transition.model
-    current = Run(commands, res, record.pk, dict(record.values), params, actor, batch, reports, transition.name)
+    current = Run(commands, res, record.pk, dict(record.values), params, actor, batch, options, counters, transition)
     for action in transition.ordered:
         effect = EFFECTS.get(action.name)
         if effect is not None:
             effect(current)
     before = record.values.get("status")
-    if transition.target != KEEP_STATUS:
-        current.values["status"] = next(v for v, n in _status(res).choices if n == transition.target)
-    commands.change(res, record, current.values, actor, batch)
+    if current.converted is not None:  # the object is now one of another resource (its status set there)
+        res, values = current.converted
+        commands.convert(transition.model, record, res, values, actor, batch)
+    else:
+        if transition.target != KEEP_STATUS:
+            current.values["status"] = _target_value(res, transition)
+        commands.change(res, record, current.values, actor, batch)
     history = CATALOG["transitions-history"]
     commands.add(history, {
         "transition_name": transition.name,
-        "source": _status_identifier(res, before),
+        "source": _status_identifier(transition.model, before),
         "target": None if transition.target == KEEP_STATUS else _status_identifier(res, record.values["status"]),
         "object_id": record.pk,
         "kwargs": json.dumps(_history_kwargs(commands, transition, params, current.history)),
@@ -316,6 +347,10 @@ def _run_one(commands: Commands, transition: Transition, record, params: dict, a
         "content_type": res.content_type,
         "files": current.files,
     }, actor, batch)
+
+
+def _target_value(res: Resource, transition: Transition) -> int:
+    return next(v for v, n in _status(res).choices if n == transition.target)
 
 
 def _status_identifier(res: Resource, value) -> str | None:
@@ -353,6 +388,8 @@ def _history_kwargs(commands: Commands, transition: Transition, params: dict, wr
                     if found is not None:
                         shown.append(display(found[0], pk, found[1], records))
                 value = ", ".join(shown) if isinstance(value, list) else (shown[0] if shown else None)
+            elif param.choices:
+                value = dict(param.choices).get(value)
             out[param.history or param.label] = value
     return out | written
 
@@ -444,8 +481,8 @@ def _report(name: str):
                  if f.kind not in ("m2m", "tags", "json", "password", "permissions") and f.name in state]
         requester = records.state("users", run.actor) if run.actor is not None else None
         today = dt.date.today().isoformat()
-        html = run.reports.render(name, {
-            "title": name.replace("_", " ").capitalize(), "language": "en", "transition": run.transition,
+        html = run.options.reports.render(name, {
+            "title": name.replace("_", " ").capitalize(), "language": "en", "transition": run.transition.name,
             "date": today, "requester": requester and display(requester[0], run.actor, requester[1], records),
             "object": {"str": display(run.res, run.pk, state, records), "id": run.pk, "model": run.res.verbose,
                        "fields": shown},
@@ -456,6 +493,65 @@ def _report(name: str):
             "original_filename": f"{name}_{run.pk}_{today}.html", "mime_type": "text/html", "content": html,
         }, run.actor, run.batch)
         run.files.append(attachment.pk)
+    return effect
+
+
+def _card_number_to_notes(run: Run) -> None:
+    """The card number replaced by the parameter, the old one appended to the (admin-only) remarks."""
+    run.set("remarks", f"{run.get('remarks')}\n{run.get('card_number')}")
+    run.set("card_number", run.params["card number"])
+
+
+def _hostname(run: Run, country: str | None, force: bool) -> None:
+    """Ralph's hostname of a back-office asset whose model's category has a code: ``<country><code><counter>``,
+    when ``force``d, when it has none, or when its region's country is not in it."""
+    model = run.commands.load_values("assetmodels", run.get("model"))
+    category = run.commands.load_values("categories", model["category"]) if model.get("category") else {}
+    if not category.get("code"):
+        return
+    region = run.commands.load_values("regions", run.get("region"))
+    own = iso3(region.get("country"))
+    hostname = run.get("hostname")
+    if not (force or not hostname or (own and own not in hostname)):
+        return
+    country = country or own
+    if country is None:
+        return  # the region's country is no state: there is no code to start the hostname with
+    run.set("hostname", run.counters.issue(f"{country}{category['code']}".upper()))
+
+
+def _change_hostname(run: Run) -> None:
+    country = iso3(run.params["country"])
+    if country is None:
+        raise ValidationFailed({"country": [
+            f"{country_name(run.params['country'])} has no ISO 3166 code to begin a hostname with."]})
+    _hostname(run, country, force=True)
+
+
+def _auto_hostname(run: Run) -> None:
+    if run.options.auto_hostname:
+        _hostname(run, None, force=False)
+
+
+def _converted_status(run: Run, to: Resource) -> int:
+    """Ralph's status of a converted asset: the one of the same name as the transition's target (the
+    object's status when it keeps it), else the first ("new")."""
+    value = run.get("status") if run.transition.target == KEEP_STATUS else _target_value(run.res, run.transition)
+    name = STATUS_NAMES[run.res.name][value - 1]
+    names = STATUS_NAMES[to.name]
+    return names.index(name) + 1 if name in names else 1
+
+
+def _convert(to: str, *params: str):
+    """A conversion into ``to``: the fields both resources have are kept, ``params`` set, the rest defaults."""
+    def effect(run: Run) -> None:
+        target = CATALOG[to]
+        state = {**run.before, **run.values}
+        values = {f.name: default_of(f) for f in target.stored_fields}
+        values |= {f.name: state[f.name] for f in target.stored_fields
+                   if run.res.get(f.name) is not None and run.res.get(f.name).stored and f.name in state}
+        values |= {name: run.params[name] for name in params} | {"status": _converted_status(run, target)}
+        run.converted = (target, values)
     return effect
 
 
@@ -485,6 +581,11 @@ EFFECTS = {
     "assign_task_url": _set_param("task_url"),
     "assign_user": _set_param("user"),
     "assign_warehouse": _set_param("warehouse"),
+    "assign_hostname_if_empty_or_country_not_match": _auto_hostname,
+    "card_number_to_notes": _card_number_to_notes,
+    "change_hostname": _change_hostname,
+    "convert_to_backoffice_asset": _convert("back-office-assets", "warehouse", "region"),
+    "convert_to_data_center_asset": _convert("data-center-assets", "rack", "position", "model", "service_env"),
     "change_pin_and_puk": lambda run: (run.set("pin1", run.params["pin1"]), run.set("puk1", run.params["puk1"])),
     "change_rack": _set_param("rack"),
     "change_user_and_owner": _change_user_and_owner,

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
 from commands.ids import raise_counters
-from commands.store import UNAVAILABLE, RalphStore, Record
+from commands.store import RECORD_EVENTS, UNAVAILABLE, RalphStore, Record
 from commands.validation import naive_iso
 
 from .render import MAX_DEPTH, render
@@ -300,6 +300,15 @@ class Projector:
                 state = {**ev.values, "created": naive_iso(ev.timestamp), "modified": naive_iso(ev.timestamp)}
                 self._write(conn, CATALOG[ev.resource], ev.pk, None, state, dirty)
                 loader.remember(ev.resource, ev.pk, state)
+            elif isinstance(ev, Record.Converted):  # out of the old table, into the new one: same id, same created
+                found = loader.state(ev.previous, ev.pk)
+                loader.forget(ev.previous, ev.pk)
+                if found is None:
+                    continue
+                self._remove(conn, CATALOG[ev.previous], ev.pk, found[1], dirty)
+                state = {**ev.values, "created": found[1].get("created"), "modified": naive_iso(ev.timestamp)}
+                self._write(conn, CATALOG[ev.resource], ev.pk, None, state, dirty)
+                loader.remember(ev.resource, ev.pk, state)
             elif isinstance(ev, (Record.Updated, Record.Deleted)):
                 res, pk = CATALOG[ev.resource], ev.pk
                 found = loader.state(res.name, pk)
@@ -314,7 +323,8 @@ class Projector:
                              "modified": naive_iso(ev.timestamp)}
                     self._write(conn, res, pk, old, state, dirty)
                     loader.remember(res.name, pk, state)
-        touched = {ev.resource for ev in events if isinstance(ev, (Record.Created, Record.Updated, Record.Deleted))}
+        touched = {name for ev in events if isinstance(ev, RECORD_EVENTS)
+                   for name in (ev.resource, getattr(ev, "previous", ev.resource))}
         for res in RESOURCES:
             for hook in res.projection_hooks:
                 watched, run = PROJECTION_HOOKS[hook]
@@ -340,7 +350,10 @@ class Projector:
         """
         deltas: dict[str, int] = defaultdict(int)
         for ev in events:
-            if isinstance(ev, (Record.Created, Record.Deleted)):
+            if isinstance(ev, Record.Converted):  # one more of the new resource, one less of the old
+                deltas[ev.resource] += 1
+                deltas[ev.previous] -= 1
+            elif isinstance(ev, (Record.Created, Record.Deleted)):
                 res, step = CATALOG[ev.resource], 1 if isinstance(ev, Record.Created) else -1
                 deltas[res.name] += step
                 if res.base_object:

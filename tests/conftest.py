@@ -123,8 +123,9 @@ def pg_worker(pg_settings, tmp_path_factory):
     proc.wait(timeout=10)
 
 
-def _empty_postgres(rt: Runtime) -> None:
-    """Remove every event and read row and restart the event sequence, under the projection lock.
+def empty_store(rt: Runtime) -> None:
+    """Remove every event, id counter, reference and read row (and restart the event sequence), under the
+    projection lock on PostgreSQL.
 
     DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE of a hundred
     tables costs a second while DELETE of their rows costs milliseconds.
@@ -135,10 +136,18 @@ def _empty_postgres(rt: Runtime) -> None:
 
     names = [t.name for t in rt.schema.all_tables] + ["ralph_es_id_counters", "ralphes_events",
                                                       "ralph_es_references"]
+    postgres = rt.write_engine.dialect.name == "postgresql"
     with rt.write_engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-        conn.execute(text("; ".join(f"DELETE FROM {name}" for name in names)))
-        conn.execute(text("ALTER SEQUENCE ralphes_events_id_seq RESTART"))
+        if postgres:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+        if postgres:  # one round trip
+            conn.execute(text("; ".join(f"DELETE FROM {name}" for name in names)))
+            conn.execute(text("ALTER SEQUENCE ralphes_events_id_seq RESTART"))
+        else:
+            for name in names:
+                conn.execute(text(f"DELETE FROM {name}"))
+        if not postgres and conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first():
+            conn.execute(text("DELETE FROM sqlite_sequence"))
         conn.execute(text("UPDATE ralph_es_references_coverage SET position = 0"))
 
 
@@ -167,7 +176,7 @@ def rt(backend):
     """A runtime on the backend (postgres: emptied first)."""
     runtime = Runtime(backend)
     if not backend.embedded:
-        _empty_postgres(runtime)
+        empty_store(runtime)
         runtime.seed()
     yield runtime
     runtime.close()

@@ -157,3 +157,15 @@ def test_a_read_model_of_another_catalogue_is_made_anew(fresh_settings, monkeypa
         assert rt.projector.reset is reset
         assert rt.reads.detail(CATALOG["manufacturers"], maker.pk) is not None
         rt.close()
+
+
+def test_a_conversion_reads_through_the_migrations_of_both_resources(monkeypatch):
+    monkeypatch.setattr(migrations, "MIGRATIONS", (
+        migrations.RenameResource("dc", "data-center-assets"), migrations.RenameField("bo", "name", "hostname"),
+        migrations.AddField("bo", "imei", ""), migrations.RenameResource("bo", "back-office-assets")))
+    state = {"resource": "dc", "pk": 4, "values": {"hostname": "h"}, "previous": "bo",
+             "previous_values": {"name": "h"}}
+    migrations.migrate(state)
+    assert state == {"resource": "data-center-assets", "pk": 4, "values": {"hostname": "h"},
+                     "previous": "back-office-assets", "previous_values": {"hostname": "h", "imei": ""},
+                     "catalogue": 4}

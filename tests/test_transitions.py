@@ -19,7 +19,7 @@ from payloads import Builder
 from commands.catalog import CATALOG
 from commands.passwords import api_token
 from commands.reports import Reports
-from commands.transitions import execute, mark, run
+from commands.transitions import Options, execute, mark, run
 from workers import runtime
 
 H = "http://falconframework.org"
@@ -42,6 +42,11 @@ def _transition(api, name="release", model="back_office.backofficeasset", source
 
 def _history(api) -> list[dict]:
     return api.get("/api/transitions-history/", {"limit": "100"}).json["results"]
+
+
+def _last(api) -> dict:
+    """The newest history entry."""
+    return max(_history(api), key=lambda e: e["id"])
 
 
 def test_the_models_and_actions_ralph_makes(api):
@@ -450,7 +455,7 @@ def test_a_release_report_is_generated_stored_and_downloadable(api, asset):
 
 def test_a_report_template_can_be_replaced(rt, api, asset, tmp_path):
     (tmp_path / "return_report.html").write_text("Returned {{ object.str }} by {{ user }}")
-    rt.reports = Reports(str(tmp_path))
+    rt.transition_options = Options(Reports(str(tmp_path)))
     root = api.get("/api/users/", {"username": "root"}).json["results"][0]["id"]
     _transition(api, target="0", actions=["return_report"])
     base = f"{BO}/{asset['id']}/transitions/release/"
@@ -460,3 +465,180 @@ def test_a_report_template_can_be_replaced(rt, api, asset, tmp_path):
     [link] = _history(api)[0]["attachments"]
     shown = api.get(f"/api/back-office-assets/{asset['id']}/").json["__str__"]
     assert api.get(link.removeprefix(H)).text == f"Returned {shown.removeprefix('Back Office Asset: ')} by root"
+
+
+def _laptops(api, code="LP") -> int:
+    """An asset model whose category has a hostname code."""
+    category = api.create("categories", {"name": f"laptops {code}", "code": code})["id"]
+    return api.create("assetmodels", {"name": f"T{code}", "type": "back office", "category": category})["id"]
+
+
+def _service_env(api) -> int:
+    """A service environment (made by giving a service an environment)."""
+    api.create("environments", {"name": "prod"})
+    api.create("services", {"name": "web", "uid": "sc-1", "environments": ["prod"], "business_owners": [],
+                            "technical_owners": []})
+    return api.get("/api/services-environments/").json["results"][0]["id"]
+
+
+def test_change_hostname_counts_per_prefix(api):
+    builder = Builder(api)
+    model = _laptops(api)
+    first, second = (builder.create(CATALOG["back-office-assets"]) for _ in range(2))
+    for asset in (first, second):
+        api.patch(f"/api/back-office-assets/{asset['id']}/", {"model": model, "hostname": "old"})
+    _transition(api, name="rename", source=["new"], target="0", actions=["change_hostname"])
+    country = api.options(f"{BO}/{first['id']}/transitions/rename/").json["actions"]["POST"]["country"]
+    assert (country["type"], country["label"], len(country["choices"])) == ("choice", "Country", 235)
+    assert country["choices"][152] == {"value": 153, "display_name": "Poland"}
+
+    def hostname(asset):
+        return api.get(f"/api/back-office-assets/{asset['id']}/").json["hostname"]
+
+    assert api.post(f"{BO}/{first['id']}/transitions/rename/", {"country": 153}).status_code == 201
+    assert api.post(f"{BO}/{second['id']}/transitions/rename/", {"country": "153"}).status_code == 201
+    assert (hostname(first), hostname(second)) == ("POLLP00001", "POLLP00002")
+    assert api.post(f"{BO}/{first['id']}/transitions/rename/", {"country": 73}).status_code == 201
+    assert hostname(first) == "DEULP00001"  # Germany's own counter
+    assert json.loads(_last(api)["kwargs"]) == {"Country": "Germany"}
+    both = api.post(f"{BO}/transitions/rename/", {"ids": [first["id"], second["id"]], "country": 153})
+    assert both.status_code == 201  # one command: the counter raised once per asset
+    assert (hostname(first), hostname(second)) == ("POLLP00003", "POLLP00004")
+    england = api.post(f"{BO}/{first['id']}/transitions/rename/", {"country": 301})
+    assert england.status_code == 400
+    assert england.json == {"country": ["England has no ISO 3166 code to begin a hostname with."]}
+    assert api.post(f"{BO}/{first['id']}/transitions/rename/", {"country": 999}).json == {
+        "country": ['"999" is not a valid choice.']}
+    api.patch(f"/api/back-office-assets/{second['id']}/", {"model": _laptops(api, code="")})
+    assert api.post(f"{BO}/{second['id']}/transitions/rename/", {"country": 153}).status_code == 201
+    assert hostname(second) == "POLLP00004"  # no category code: Ralph leaves the hostname
+
+
+def test_hostnames_assigned_when_empty_or_of_another_country_if_configured(rt, api):
+    builder = Builder(api)
+    model = _laptops(api)
+    assets = [builder.create(CATALOG["back-office-assets"]) for _ in range(3)]
+    for asset, name in zip(assets, ("", "DEULP00007", "POLLP00042")):
+        api.patch(f"/api/back-office-assets/{asset['id']}/", {"model": model, "hostname": name,
+                                                              "region": api.create("regions", {"name": name or "-",
+                                                                                               "country": 153})["id"]})
+    _transition(api, name="auto", source=["new"], target="0",
+                actions=["assign_hostname_if_empty_or_country_not_match"])
+
+    def run_all():
+        for asset in assets:
+            assert api.post(f"{BO}/{asset['id']}/transitions/auto/", {}).status_code == 201
+        return [api.get(f"/api/back-office-assets/{a['id']}/").json["hostname"] for a in assets]
+
+    assert run_all() == ["", "DEULP00007", "POLLP00042"]  # Ralph's default: off
+    rt.transition_options = Options(auto_hostname=True)
+    assert run_all() == ["POLLP00001", "POLLP00002", "POLLP00042"]
+
+
+def test_card_number_to_notes_keeps_the_old_number(rt, api):
+    builder = Builder(api)
+    card = builder.create(CATALOG["sim-card"])
+    other = builder.create(CATALOG["sim-card"])
+    _transition(api, name="new card", model="sim_cards.simcard", source=["new"], target="0",
+                actions=["card_number_to_notes", "change_pin_and_puk"])
+    path = f"/api/sim_cards/simcard/{card['id']}/transitions/new card/"
+    too_long = api.post(path, {"card number": "1" * 23, "pin1": "123456789", "puk1": "1"})
+    assert too_long.status_code == 400
+    assert too_long.json == {"card number": ["Ensure this field has no more than 22 characters."],
+                             "pin1": ["Ensure this field has no more than 8 characters."]}
+    taken = api.post(path, {"card number": other["card_number"], "pin1": "1", "puk1": "1"})
+    assert taken.status_code == 400 and list(taken.json) == ["card_number"]
+    assert api.post(path, {"card number": "8948", "pin1": "1234", "puk1": "5678"}).status_code == 201
+    shown = api.get(f"/api/sim-card/{card['id']}/").json
+    assert (shown["card_number"], shown["pin1"], shown["puk1"]) == ("8948", "1234", "5678")
+    assert "remarks" not in shown  # Ralph's API does not show a SIM card's remarks
+    assert rt.commands.load_values("sim-card", card["id"])["remarks"] == f"\n{card['card_number']}"
+    assert json.loads(_last(api)["kwargs"]) == {"card number": "8948", "pin1": "1234", "puk1": "5678"}
+
+
+def test_conversions_keep_the_base_object_id(api, asset):
+    builder = Builder(api)
+    pk = asset["id"]
+    api.patch(f"/api/back-office-assets/{pk}/", {"hostname": "bo-1", "barcode": "bc-1", "sn": "sn-1"})
+    licence = builder.create(CATALOG["licences"])
+    api.create("base-objects-licences", {"licence": licence["id"], "base_object": pk})
+    alone = api.post("/api/transitions/", {"name": "x", "model": "back_office.backofficeasset", "source": ["new"],
+                                           "target": "0", "actions": ["convert_to_data_center_asset", "assign_user"]})
+    assert alone.status_code == 400
+    assert alone.json == {"actions": [
+        "You have chosen action: Convert to DataCenter Asset can only be selected for transition"]}
+    _transition(api, name="to dc", source=["new"], target="in use", actions=["convert_to_data_center_asset"])
+    rack = api.create("racks", {"name": "R9", "server_room": builder.target_id("server-rooms"),
+                                "require_position": False})["id"]
+    model = api.create("assetmodels", {"name": "S1", "type": "data center"})["id"]
+    env = _service_env(api)
+    params = api.options(f"{BO}/{pk}/transitions/to dc/").json["actions"]["POST"]
+    assert {name: p["label"] for name, p in params.items()} == {
+        "rack": "Rack", "position": "Position", "model": "Model", "service_env": "Service env"}
+    bo_count = api.get("/api/back-office-assets/").json["count"]
+    assert api.post(f"{BO}/{pk}/transitions/to dc/", {"rack": rack, "position": 3, "model": model,
+                                                      "service_env": env}).status_code == 201
+    assert api.get(f"/api/back-office-assets/{pk}/").status_code == 404
+    assert api.get("/api/back-office-assets/").json["count"] == bo_count - 1
+    dc = api.get(f"/api/data-center-assets/{pk}/").json
+    assert (dc["hostname"], dc["barcode"], dc["sn"], dc["status"], dc["rack"]["id"], dc["position"],
+            dc["model"]["id"], dc["service_env"]["id"]) == ("bo-1", "bc-1", "sn-1", "in use", rack, 3, model, env)
+    assert dc["created"] == asset["created"]
+    assert [link["base_object"] for link in api.get("/api/base-objects-licences/").json["results"]] == [
+        f"{H}/api/data-center-assets/{pk}/"]  # what pointed at the asset points at it still
+    entry = _last(api)
+    assert (entry["object_id"], entry["source"], entry["target"], json.loads(entry["kwargs"])) == (
+        pk, "new", "used", {"rack": "R9", "position": 3, "model": "S1", "service env": "web - prod"})
+    # and back, keeping the status (Ralph maps it by name: "in use" is "used" in both)
+    _transition(api, name="to bo", model="data_center.datacenterasset", source=["in use"], target="0",
+                actions=["convert_to_backoffice_asset"])
+    warehouse, region = builder.target_id("warehouses"), builder.target_id("regions")
+    assert api.post(f"/api/data_center/datacenterasset/{pk}/transitions/to bo/",
+                    {"warehouse": warehouse, "region": region}).status_code == 201
+    assert api.get(f"/api/data-center-assets/{pk}/").status_code == 404
+    bo = api.get(f"/api/back-office-assets/{pk}/").json
+    assert (bo["hostname"], bo["barcode"], bo["status"], bo["warehouse"]["id"], bo["region"]["id"]) == (
+        "bo-1", "bc-1", "in use", warehouse, region)
+    assert api.patch(f"/api/back-office-assets/{pk}/", {"barcode": "bc-2"}).status_code == 200
+    again = builder.create(CATALOG["back-office-assets"])  # the old barcode is free again; the new one is held
+    assert api.patch(f"/api/back-office-assets/{again['id']}/", {"barcode": "bc-1"}).status_code == 200
+    assert api.patch(f"/api/back-office-assets/{again['id']}/", {"barcode": "bc-2"}).status_code == 400
+
+
+def test_service_env_and_configuration_path_actions(api):
+    builder = Builder(api)
+    asset = builder.create(CATALOG["data-center-assets"])
+    env = _service_env(api)
+    path = builder.target_id("configuration-classes")
+    _transition(api, model="data_center.datacenterasset", source=["new"], target="0",
+                actions=["assign_service_env", "assign_configuration_path"])
+    assert api.post(f"/api/data_center/datacenterasset/{asset['id']}/transitions/release/",
+                    {"service_env": env, "configuration_path": path}).status_code == 201
+    shown = api.get(f"/api/data-center-assets/{asset['id']}/").json
+    assert (shown["service_env"]["id"], shown["configuration_path"]["id"]) == (env, path)
+
+
+def test_a_conversion_takes_custom_fields_along_and_refuses_what_only_the_old_kind_may_have(api):
+    builder = Builder(api)
+    asset = builder.create(CATALOG["data-center-assets"])
+    field = api.create("custom-fields", {"name": "owner", "type": "string", "choices": ""})["id"]
+    assert api.post(f"/api/data-center-assets/{asset['id']}/customfields/",
+                    {"custom_field": field, "value": "ops"}).status_code == 201
+    host = builder.create(CATALOG["cloud-hosts"])
+    api.patch(f"/api/cloud-hosts/{host['id']}/", {"hypervisor": asset["id"]})
+    _transition(api, name="to bo", model="data_center.datacenterasset", source=["new"], target="0",
+                actions=["convert_to_backoffice_asset"])
+    path = f"/api/data_center/datacenterasset/{asset['id']}/transitions/to bo/"
+    params = {"warehouse": builder.target_id("warehouses"), "region": builder.target_id("regions")}
+    refused = api.post(path, params)
+    assert refused.status_code == 409
+    assert refused.json == {"detail": f"Cannot convert data center asset {asset['id']}: it is referenced by "
+                                      f"Cloud host [{host['id']}].", "referenced_by": {"cloud-hosts": [host["id"]]}}
+    assert api.get(f"/api/data-center-assets/{asset['id']}/").status_code == 200 and _history(api) == []
+    api.patch(f"/api/cloud-hosts/{host['id']}/", {"hypervisor": None})
+    assert api.post(path, params).status_code == 201
+    shown = api.get(f"/api/back-office-assets/{asset['id']}/").json
+    assert (shown["custom_fields"], shown["status"]) == ({"owner": "ops"}, "new")
+    values = api.get(f"/api/back-office-assets/{asset['id']}/customfields/").json["results"]
+    assert [(v["value"], v["url"].split("/api/")[1]) for v in values] == [
+        ("ops", f"back-office-assets/{asset['id']}/customfields/{values[0]['id']}/")]

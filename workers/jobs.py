@@ -34,7 +34,7 @@ def catch_up() -> int:
 def run_transition_job(key: str) -> int | None:
     """Run a queued transition job, then project what it stored; the job's status."""
     rt = runtime()
-    status = execute(rt.commands, key, rt.reports)
+    status = execute(rt.commands, key, rt.transition_options)
     rt.projector.catch_up()
     return status
 

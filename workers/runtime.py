@@ -19,7 +19,7 @@ from commands.catalog import CATALOG, Resource
 from commands.config import Settings
 from commands.handlers import Commands
 from commands.reports import Reports
-from commands.transitions import KILLED, QUEUED, STARTED, Outcome, execute, mark, run, seed
+from commands.transitions import KILLED, QUEUED, STARTED, Options, Outcome, execute, mark, run, seed
 from commands.validation import naive_iso
 from commands.ids import IdAllocator
 from commands.store import UNAVAILABLE, open_store
@@ -176,7 +176,7 @@ class Runtime:
         self.write_engine = make_engine(settings.database_url, writer=True)
         self.read_engine = make_engine(settings.database_url, statement_timeout=settings.statement_timeout)
         self.schema = default_schema()
-        self.reports = Reports(settings.report_templates)
+        self.transition_options = Options(Reports(settings.report_templates), settings.auto_assign_hostname)
         with schema_lock(settings.database_url):  # event table, read tables, indexes, id counters
             self.store = open_store(settings.database_url)
             self.projector = Projector(self.write_engine, self.store, self.schema)
@@ -196,7 +196,7 @@ class Runtime:
     def run_transition(self, res: Resource, pks: list[int], key: int | str, body, actor: int | None) -> Outcome:
         """Run a transition (see :func:`commands.transitions.run`); the jobs of an asynchronous one are
         handed to the workers (embedded: run here, before this returns)."""
-        outcome = run(self.commands, res, pks, key, body, actor, self.reports)
+        outcome = run(self.commands, res, pks, key, body, actor, self.transition_options)
         for job in outcome.jobs:
             self.dispatch_job(job)
         return outcome
@@ -204,7 +204,7 @@ class Runtime:
     def dispatch_job(self, key: str) -> None:
         """Have transition job ``key`` run: by a worker (rq), or in this process when embedded."""
         if self.settings.embedded:
-            execute(self.commands, key, self.reports)
+            execute(self.commands, key, self.transition_options)
             return
         try:
             self.dispatcher.queue.enqueue("workers.jobs.run_transition_job", key, job_timeout=JOB_LEASE,
@@ -223,7 +223,7 @@ class Runtime:
                 if now - dt.datetime.fromisoformat(doc["modified"]) < dt.timedelta(seconds=age):
                     continue
                 if status == QUEUED:
-                    execute(self.commands, doc["id"], self.reports)
+                    execute(self.commands, doc["id"], self.transition_options)
                 else:
                     found = self.reads.find(jobs, "uuid", doc["id"])
                     mark(self.commands, found[0], KILLED)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .choices import COUNTRIES
+
 
 @dataclass(frozen=True)
 class Param:
@@ -21,7 +23,9 @@ class Param:
     the key the value has in the history entry (default: ``label``);
     ``condition`` names a check on the object: the parameter is asked for
     only when it holds. ``in_history`` False keeps it out of the history
-    entry; ``choices`` are (value, name) pairs of a ChoiceField.
+    entry; ``choices`` are (value, name) pairs of a ChoiceField (the history
+    entry shows the name); ``max_length`` bounds a text value by the field
+    it is written to.
     """
 
     name: str
@@ -33,11 +37,16 @@ class Param:
     condition: str = ""
     in_history: bool = True
     choices: tuple[tuple[int, str], ...] | None = None
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)
 class Action:
-    """One transition action of a model."""
+    """One transition action of a model.
+
+    ``alone``: a transition with this action may have no other (Ralph's
+    ``only_one_action``, the conversions).
+    """
 
     name: str
     params: tuple[Param, ...] = ()
@@ -46,6 +55,7 @@ class Action:
     help_text: str = ""
     precondition: str = ""
     asynchronous: bool = False
+    alone: bool = False
 
     @property
     def verbose(self) -> str:
@@ -73,7 +83,7 @@ CHANGE_USER_AND_OWNER = Action("change_user_and_owner", (
 ASSIGN_WAREHOUSE = Action("assign_warehouse", (
     Param("warehouse", "CharField", "Warehouse", target="warehouses", history="warehouse"),))
 ASSIGN_SERVICE_ENV = Action("assign_service_env", (
-    Param("service_env", "CharField", "Service-environment", target="service-environments",
+    Param("service_env", "CharField", "Service-environment", target="services-environments",
           history="service env"),), ("clean_dns", "clean_dhcp"), verbose_name="Change service-env")
 ASSIGN_CONFIGURATION_PATH = Action("assign_configuration_path", (
     Param("configuration_path", "CharField", "Configuration path", target="configuration-classes",
@@ -126,8 +136,25 @@ INTEGRATIONS = (
     _integration("wait_for_ping", "Wait for ping", ("deploy",), asynchronous=True),
 )
 
+def _to(name: str, label: str, target: str, history: str) -> Param:
+    """A parameter naming a record (Ralph's autocomplete field): its id."""
+    return Param(name, "CharField", label, target=target, history=history)
+
+
+#: What ``assign_hostname_if_empty_or_country_not_match`` says of itself.
+AUTO_HOSTNAME = ("Gives the asset a new hostname when it has none or its region's country is not in it, if "
+                 "RALPH_ES_BACK_OFFICE_ASSET_AUTO_ASSIGN_HOSTNAME is set (Ralph's "
+                 "BACK_OFFICE_ASSET_AUTO_ASSIGN_HOSTNAME); otherwise it does nothing.")
+
 BACK_OFFICE = (
     ACCEPT,
+    Action("assign_hostname_if_empty_or_country_not_match", help_text=AUTO_HOSTNAME),
+    Action("change_hostname", (Param("country", "ChoiceField", "Country", choices=COUNTRIES),)),
+    Action("convert_to_data_center_asset", (
+        _to("rack", "Rack", "racks", "rack"), Param("position", "IntegerField", "Position", history="position"),
+        _to("model", "Model", "assetmodels", "model"),
+        _to("service_env", "Service env", "services-environments", "service env")),
+        verbose_name="Convert to DataCenter Asset", alone=True),
     Action("add_remarks", (Param("remarks", "CharField", "Remarks", history="remarks"),)),
     Action("assign_licence", (Param("licences", "ModelMultipleChoiceField", "Licence", required=False,
                                     target="licences", history="licences"),), ("unassign_licences",)),
@@ -176,7 +203,9 @@ SIM_CARD = (
     ASSIGN_REQUESTER,
     _assign_user(("unassign_user",)),
     ASSIGN_WAREHOUSE,
-    Action("change_pin_and_puk", (Param("pin1", "CharField", "pin1"), Param("puk1", "CharField", "puk1"))),
+    Action("card_number_to_notes", (Param("card number", "CharField", "card number", max_length=22),)),
+    Action("change_pin_and_puk", (Param("pin1", "CharField", "pin1", max_length=8),
+                                  Param("puk1", "CharField", "puk1", max_length=16))),
     CHANGE_USER_AND_OWNER,
     Action("quarantine_date"),
     RELEASE_REPORT,
@@ -192,6 +221,9 @@ DATA_CENTER = (
            verbose_name="Change rack"),
     Action("cleanup_scm_statuscheck", verbose_name="Cleanup scm status"),
     CLEANUP_SECURITY_SCANS,
+    Action("convert_to_backoffice_asset", (_to("warehouse", "Warehouse", "warehouses", "warehouse"),
+                                           _to("region", "Region", "regions", "region")),
+           verbose_name="Convert to BackOffice Asset", alone=True),
     *INTEGRATIONS,
 )
 

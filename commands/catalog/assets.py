@@ -299,8 +299,23 @@ FIBRE_CHANNEL_CARDS = Resource(
     ),
 )
 
+#: Ralph's hostname counters: the last number given to hostnames ``<prefix><counter><postfix>``.
+ASSET_LAST_HOSTNAMES = Resource(
+    name='asset-last-hostnames',
+    model='assets.AssetLastHostname',
+    internal=True,
+    unique_together=(('prefix', 'postfix'),),
+    fields=(
+        ID,
+        string('prefix', 30, read_only=True),
+        integer('counter', 'PositiveIntegerField', default=1, read_only=True),
+        string('postfix', 30, default='', read_only=True),
+    ),
+)
+
 RESOURCES = (
     BASE_OBJECTS,
+    ASSET_LAST_HOSTNAMES,
     ASSETMODELS,
     MANUFACTURERS,
     CATEGORIES,

@@ -237,3 +237,15 @@ COUNTRIES = (
     (912, 'Red Cross'),
     (913, 'United Nations'),
 )
+
+
+#: ISO 3166 alpha-2 codes of the recognised states of :data:`COUNTRIES`, in id order (id 1 is "AF"); the
+#: other entries (parts of the United Kingdom, unrecognised states, unions) have none.
+COUNTRY_CODES = tuple("""
+    AF AL DZ AS AD AO AI AQ AG AR AM AW AU AT AZ BS BH BD BB BY BE BZ BJ BM BT BO BA BW BR BN BG BF BI KH CM CA CV KY
+    CF TD CL CN CO KM CG CD CK CR CI HR CU CY CZ DK DJ DM DO EC EG SV GQ ER EE ET FO FJ FI FR PF GA GM GE DE GH GI GR
+    GD GU GT GW GN GY HT HN HK HU IS IN ID IR IQ IE IL IT JM JP JE JO KZ KE KI KW KG LA LV LB LS LR LY LI LT LU MO MK
+    MG MW MY MV ML MT MH MR MU MX FM MD MC MN ME MS MA MZ MM NA NR NP AN NL NZ NI NE NG KP NO OM PK PW PA PG PY PE PH
+    PL PT PR QA RO RU RW LC WS SM ST SA SN RS SC SL SG SK SI SB SO ZA KR ES LK KN VC SD SR SZ SE CH SY TJ TW TZ TH TL
+    TG TO TT TN TR TM TC TV UG UA AE GB US UY UZ VU VA VE VN VG VI EH YE ZM ZW
+""".split())

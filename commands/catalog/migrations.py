@@ -24,9 +24,10 @@ class RenameResource:
     new: str
 
     def apply(self, state: dict) -> None:
-        if state["resource"] == self.old:
-            state["resource"] = self.new
-        for values in _value_dicts(state):  # generic relations name their object's resource
+        for key in ("resource", "previous"):  # a conversion names the resource it came from too
+            if state.get(key) == self.old:
+                state[key] = self.new
+        for values in _all_dicts(state):  # generic relations name their object's resource
             if values.get("object_resource") == self.old:
                 values["object_resource"] = self.new
 
@@ -40,10 +41,9 @@ class RenameField:
     new: str
 
     def apply(self, state: dict) -> None:
-        if state["resource"] == self.resource:
-            for values in _value_dicts(state):
-                if self.old in values:
-                    values[self.new] = values.pop(self.old)
+        for values in _value_dicts(state, self.resource):
+            if self.old in values:
+                values[self.new] = values.pop(self.old)
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,9 @@ class AddField:
     default: object
 
     def apply(self, state: dict) -> None:
-        if state["resource"] == self.resource and "values" in state:  # Created, Deleted
-            state["values"].setdefault(self.name, self.default)
+        for values in _value_dicts(state, self.resource):
+            if values is not state.get("changes"):  # whole records: Created, Deleted, Converted
+                values.setdefault(self.name, self.default)
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,13 @@ class ChangeChoice:
     new: object
 
     def apply(self, state: dict) -> None:
-        if state["resource"] != self.resource:
-            return
-        if self.field in state.get("values", {}):
-            state["values"][self.field] = self._map(state["values"][self.field])
-        if self.field in state.get("changes", {}):
-            state["changes"][self.field] = [self._map(v) for v in state["changes"][self.field]]
+        for values in _value_dicts(state, self.resource):
+            if self.field not in values:
+                continue
+            if values is state.get("changes"):
+                values[self.field] = [self._map(v) for v in values[self.field]]
+            else:
+                values[self.field] = self._map(values[self.field])
 
     def _map(self, value):
         return self.new if value == self.old else value
@@ -88,20 +90,28 @@ class RemoveField:
     name: str
 
     def apply(self, state: dict) -> None:
-        if state["resource"] == self.resource:
-            for values in _value_dicts(state):
-                values.pop(self.name, None)
+        for values in _value_dicts(state, self.resource):
+            values.pop(self.name, None)
 
 
 Migration = RenameResource | RenameField | AddField | ChangeChoice | RemoveField
 
-#: Every catalogue change since events were first stored, oldest first (none yet).
-MIGRATIONS: tuple[Migration, ...] = ()
+#: Every catalogue change since events were first stored, oldest first.
+MIGRATIONS: tuple[Migration, ...] = (
+    AddField("sim-card", "remarks", ""),  # 1: card_number_to_notes keeps replaced card numbers here
+)
 
 
-def _value_dicts(state: dict) -> list[dict]:
-    """The field-keyed dicts of a record event: ``values`` (Created, Deleted) or ``changes`` (Updated)."""
-    return [state[key] for key in ("values", "changes") if key in state]
+def _all_dicts(state: dict) -> list[dict]:
+    """The field-keyed dicts of a record event: ``values`` (Created, Deleted, Converted), ``changes`` (Updated),
+    ``previous_values`` (Converted)."""
+    return [state[key] for key in ("values", "changes", "previous_values") if key in state]
+
+
+def _value_dicts(state: dict, resource: str) -> list[dict]:
+    """The field-keyed dicts of a record event that hold fields of ``resource``."""
+    mine = [state[key] for key in ("values", "changes") if key in state] if state["resource"] == resource else []
+    return mine + ([state["previous_values"]] if state.get("previous") == resource else [])
 
 
 def version() -> int:

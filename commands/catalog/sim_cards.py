@@ -1,6 +1,6 @@
 """Catalogue declarations: Ralph's `sim_cards` app."""
 
-from .fields import ID, MODIFIED, UI_URL, choice, date, fk, m2m, string
+from .fields import ID, MODIFIED, UI_URL, choice, date, fk, m2m, string, text
 from .resource import Resource
 
 SIM_CARD = Resource(
@@ -24,6 +24,8 @@ SIM_CARD = Resource(
         m2m('features', 'sim-card-feature', ('name', 'ui_url')),
         date('quarantine_until', null=True, help_text='End of quarantine date.'),
         MODIFIED,
+        # Ralph's admin-only notes (its API does not show them): where card_number_to_notes keeps old numbers
+        text('remarks', default='', read_only=True, in_read=False),
         UI_URL,
     ),
 )

@@ -56,9 +56,30 @@ def workload(api: Client) -> None:
     field = api.post("/api/custom-fields/", {"name": "owner", "type": "string", "choices": ""}).json["id"]
     api.post(f"/api/data-center-assets/{made['data-center-assets']}/customfields/",
              {"custom_field": field, "value": "ops"})
+    transitions(api, made)
     for name in ("vulnerabilities", "ssl-certificates", "access-card", "licence-users"):
         if name in made:
             api.request("DELETE", f"/api/{name}/{made[name]}/")
+
+
+def transitions(api: Client, made: dict) -> None:
+    """A hostname from its counter, then a conversion of the back-office asset into a data-center asset."""
+    statuses = [name for _value, name in CATALOG["back-office-assets"].get("status").choices]
+    asset = made["back-office-assets"]
+    model = api.request("GET", f"/api/back-office-assets/{asset}/").json["model"]["id"]
+    category = api.post("/api/categories/", {"name": "golden laptops", "code": "GD"}).json["id"]
+    api.request("PATCH", f"/api/assetmodels/{model}/", json={"category": category})
+    for name, actions, params in (
+            ("golden hostname", ["change_hostname"], {"country": 153}),
+            ("golden convert", ["convert_to_data_center_asset"], {
+                "rack": made["racks"], "position": 1,
+                "model": api.post("/api/assetmodels/", {"name": "golden dc", "type": "data center"}).json["id"],
+                "service_env": api.request("GET", "/api/services-environments/").json["results"][0]["id"]})):
+        created = api.post("/api/transitions/", {"name": name, "model": "back_office.backofficeasset",
+                                                  "source": statuses, "target": "0", "actions": actions})
+        assert created.status_code == 201, created.text
+        ran = api.post(f"/api/back_office/backofficeasset/{asset}/transitions/{name}/", params)
+        assert ran.status_code == 201, ran.text
 
 
 def main(target: Path) -> int:
