@@ -555,6 +555,36 @@ def _convert(to: str, *params: str):
     return effect
 
 
+def _within(f: Field, value: int, param: str) -> int:
+    """``value`` if field ``f`` may hold it (400 naming the parameter that took it out of range)."""
+    if not f.min_value <= value <= f.max_value:
+        raise ValidationFailed({param: [
+            f"{f.verbose.capitalize()} would be {value}; it must stay between {f.min_value} and {f.max_value}."]})
+    return value
+
+
+def _stock(param: str, sign: int):
+    """Accessories bought (``sign`` 1: restocked) or sent away (-1): the count of purchased items moved."""
+    def effect(run: Run) -> None:
+        count = run.res.get("number_bought")
+        run.set(count.name, _within(count, run.get(count.name) + sign * run.params[param], param))
+    return effect
+
+
+def _release_accessories(run: Run) -> None:
+    """``quantity`` more of the accessory given to ``user`` (their assignment made when they have none)."""
+    users = CATALOG["accessory-stock-users"]
+    user, quantity, field_ = run.params["user"], run.params["quantity"], users.get("quantity")
+    pk = run.commands.find_together(users.name, {"accessory": run.pk, "user": user})
+    if pk is None:
+        run.commands.add(users, {"accessory": run.pk, "user": user, "quantity": _within(field_, quantity, "quantity")},
+                         run.actor, run.batch)
+        return
+    link = run.commands.load(users, pk)
+    total = _within(field_, link.values["quantity"] + quantity, "quantity")
+    run.commands.change(users, link, {"quantity": total}, run.actor, run.batch)
+
+
 def _shown(res: Resource, f: Field, state: dict, records) -> object:
     """A field's value as a person reads it: choice names, related records' ``str()``."""
     value = state.get(f.name)
@@ -569,6 +599,7 @@ def _shown(res: Resource, f: Field, state: dict, records) -> object:
 
 
 EFFECTS = {
+    "accessory_send": _stock("accessory_send", -1),
     "add_notes": _append("notes", "notes"),
     "add_remarks": _append("remarks", "remarks"),
     "assign_configuration_path": _set_param("configuration_path"),
@@ -598,6 +629,8 @@ EFFECTS = {
     "return_report": _report("return_report"),
     "last_status": lambda run: run.set("last_status_change", dt.date.today().isoformat()),
     "quarantine_date": _in_days("quarantine_until", 90),
+    "release_accessories": _release_accessories,
+    "restock": _stock("restock", 1),
     "unassign_licences": _delete_referrers("base-objects-licences"),
     "unassign_loan_end_date": _clear("loan_end_date"),
     "unassign_owner": _unassign("owner"),

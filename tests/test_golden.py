@@ -44,7 +44,6 @@ def test_a_golden_log_projects_to_its_api_output(rt, log):
     empty_store(rt)  # the log is the whole store, restored from its events
     rt.ids.allocate("base_object")  # a counter behind the store (the others are missing altogether)
     rt.store.recorder.insert_events(events)
-    rt.seed()  # what a process makes at start (transition models and actions) when the log has it not
     assert rt.dispatcher.wait_for(rt.projector.head())
     api = Api(TestClient(create_app(rt)), api_token(SECRET, 1))  # user 1 ("golden") is the log's superuser
     expected = json.loads((log / "api.json").read_text())

@@ -51,10 +51,11 @@ def _last(api) -> dict:
 
 def test_the_models_and_actions_ralph_makes(api):
     models = api.get("/api/transitions-model/").json
-    assert models["count"] == 6
+    assert models["count"] == 7
     assert [(m["id"], m["model"], m["field_name"]) for m in models["results"]] == [
         (1, "datacenterasset", "status"), (2, "cluster", "status"), (3, "backofficeasset", "status"),
-        (4, "accesscard", "status"), (5, "simcard", "status"), (6, "virtualserver", "status")]
+        (4, "accesscard", "status"), (5, "simcard", "status"), (6, "virtualserver", "status"),
+        (7, "accessory", "status")]
     assert models["results"][0] == {"id": 1, "url": f"{H}/api/transitions-model/1/", "model": "datacenterasset",
                                     "ui_url": f"{H}/transitions/transitionmodel/1/change/", "field_name": "status"}
     actions = api.get("/api/transitions-action/", {"limit": "100"}).json
@@ -642,3 +643,64 @@ def test_a_conversion_takes_custom_fields_along_and_refuses_what_only_the_old_ki
     values = api.get(f"/api/back-office-assets/{asset['id']}/customfields/").json["results"]
     assert [(v["value"], v["url"].split("/api/")[1]) for v in values] == [
         ("ops", f"back-office-assets/{asset['id']}/customfields/{values[0]['id']}/")]
+
+
+def test_accessory_stock_restocked_sent_and_released(api):
+    builder = Builder(api)
+    stock = api.create("accessory-stock", {
+        "accessory_name": "USB-C charger", "product_number": "PN-1", "number_bought": 10,
+        "warehouse": builder.target_id("warehouses"), "region": builder.target_id("regions")})
+    shown = api.get(f"/api/accessory-stock/{stock['id']}/").json
+    assert (shown["status"], shown["number_bought"], shown["owner"]) == ("new", 10, None)
+    _transition(api, name="stock", model="accessories.accessory", source=["new"], target="0",
+                actions=["restock", "accessory_send"])
+    _transition(api, name="release", model="accessories.accessory", source=["new"], target="in use",
+                actions=["release_accessories"])
+    path = f"/api/accessories/accessory/{stock['id']}/transitions"
+    assert api.post(f"{path}/stock/", {"restock": 5, "accessory_send": 2}).status_code == 201
+    assert api.get(f"/api/accessory-stock/{stock['id']}/").json["number_bought"] == 13
+    assert json.loads(_last(api)["kwargs"]) == {"accessory_send": 2, "restock": 5}
+    overflow = api.post(f"{path}/stock/", {"restock": 2**31, "accessory_send": 0})
+    assert overflow.status_code == 400
+    assert overflow.json == {"restock": [
+        "Number of purchased items would be 2147483661; it must stay between -2147483648 and 2147483647."]}
+    root = api.get("/api/users/", {"username": "root"}).json["results"][0]["id"]
+    assert api.post(f"{path}/release/", {"user": root, "quantity": 2}).status_code == 201
+    api.patch(f"/api/accessory-stock/{stock['id']}/", {"status": "new"})
+    assert api.post(f"{path}/release/", {"user": root, "quantity": 3}).status_code == 201
+    [given] = api.get("/api/accessory-stock-users/", {"accessory": str(stock["id"])}).json["results"]
+    assert (given["user"], given["quantity"]) == (f"{H}/api/users/{root}/", 5)
+    assert api.get(f"/api/accessory-stock/{stock['id']}/").json["status"] == "in use"
+    back = api.post(f"{path}/release/", {"user": root, "quantity": -6})
+    assert (back.status_code, back.json) == (400, {"non_field_errors": ["wrong source status"]})
+    api.patch(f"/api/accessory-stock/{stock['id']}/", {"status": "new"})
+    negative = api.post(f"{path}/release/", {"user": root, "quantity": -6})
+    assert negative.json == {"quantity": ["Quantity would be -1; it must stay between 0 and 2147483647."]}
+
+
+def test_runs_racing_for_a_hostname_get_a_number_each(api, rt, backend, monkeypatch):
+    builder = Builder(api)
+    model = _laptops(api)
+    assets = [builder.create(CATALOG["back-office-assets"]) for _ in range(4)]
+    for asset in assets:
+        api.patch(f"/api/back-office-assets/{asset['id']}/", {"model": model})
+    _transition(api, name="rename", source=["new"], target="0", actions=["change_hostname"])
+    other = runtime.Runtime(backend)  # another process, to the store
+    looked_up, racing = rt.commands.find_together, []
+
+    def then_the_other_process_runs(resource, values):
+        found = looked_up(resource, values)
+        if resource == "asset-last-hostnames" and racing:  # after this run read the counter, before it appends
+            other.run_transition(CATALOG["back-office-assets"], [racing.pop()["id"]], "rename", {"country": 153},
+                                 None)
+        return found
+
+    monkeypatch.setattr(rt.commands, "find_together", then_the_other_process_runs)
+    try:
+        for mine, theirs in ((assets[0], assets[1]), (assets[2], assets[3])):  # the counter made, then raised
+            racing.append(theirs)
+            assert api.post(f"{BO}/{mine['id']}/transitions/rename/", {"country": 153}).status_code == 201
+    finally:
+        other.close()
+    names = [api.get(f"/api/back-office-assets/{a['id']}/").json["hostname"] for a in assets]
+    assert names == ["POLLP00002", "POLLP00001", "POLLP00004", "POLLP00003"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import (access_cards, accounts, assets, auth, back_office, configuration_management, custom_fields,
+from . import (access_cards, accessories, accounts, assets, auth, back_office, configuration_management, custom_fields,
                data_center, dhcp, domains, licences, networks, security, sim_cards, ssl_certificates, supports,
                transitions, virtual)
 from .resource import BASE_OBJECT, Resource
@@ -10,7 +10,7 @@ from .resource import BASE_OBJECT, Resource
 RESOURCES: tuple[Resource, ...] = tuple(
     r for module in (assets, data_center, back_office, accounts, auth, access_cards, configuration_management,
                      custom_fields, dhcp, domains, licences, networks, security, sim_cards, ssl_certificates,
-                     supports, transitions, virtual)
+                     supports, transitions, virtual, accessories)
     for r in module.RESOURCES
 )
 CATALOG: dict[str, Resource] = {r.name: r for r in RESOURCES}

@@ -234,9 +234,16 @@ VIRTUAL = (
     *INTEGRATIONS,
 )
 
+ACCESSORY = (
+    Action("accessory_send", (Param("accessory_send", "IntegerField", "accessory_send"),)),
+    Action("release_accessories", (_user("user", "User"), Param("quantity", "IntegerField", "Quantity"))),
+    Action("restock", (Param("restock", "IntegerField", "restock"),)),
+)
+
 #: The actions of each resource with transitions, by name (clusters have none, as in Ralph).
 ACTIONS: dict[str, dict[str, Action]] = {
     resource: {a.name: a for a in actions} for resource, actions in (
         ("back-office-assets", BACK_OFFICE), ("access-card", ACCESS_CARD), ("sim-card", SIM_CARD),
-        ("data-center-assets", DATA_CENTER), ("virtual-servers", VIRTUAL), ("clusters", ()))
+        ("data-center-assets", DATA_CENTER), ("virtual-servers", VIRTUAL), ("clusters", ()),
+        ("accessory-stock", ACCESSORY))
 }

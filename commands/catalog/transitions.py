@@ -27,6 +27,8 @@ STATUS_NAMES = {
     'clusters': ('in_use', 'for_deploy'),
     'access-card': ('new', 'in_progress', 'lost', 'damaged', 'used', 'free', 'return_in_progress', 'liquidated',
                     'reserved'),
+    'accessory-stock': ('new', 'in_progress', 'lost', 'damaged', 'used', 'free', 'return_in_progress', 'liquidated',
+                        'reserved'),
     'sim-card': ('new', 'in_progress', 'waiting_for_release', 'used', 'damaged', 'liquidated', 'free', 'reserved',
                  'loan_in_progress', 'return_in_progress', 'in_quarantine'),
 }
