@@ -342,12 +342,14 @@ class Commands:
             batch.add(record)
 
     def convert(self, res: Resource, record: Record, to: Resource, values: dict, actor, batch: _Batch) -> None:
-        """Plan turning ``record`` of ``res`` into a record of ``to`` (same id space and id) with ``values``.
+        """Plan turning ``record`` of ``res`` into a record of ``to`` (same id space and id) with ``values``:
+        Ralph's conversions between back-office and data-center assets (neither has M2M through fields).
 
         What points at the record keeps pointing at it, and its custom field
         values follow it; a reference that only the old resource may have
         (a data-center asset's connections, a cloud host's hypervisor) is a 409.
         """
+        assert res.family == to.family, (res.name, to.name)
         typed: dict[str, list[int]] = {}
         for ref in self.store.references.referrers(res.family, record.pk):
             owner = CATALOG[ref.resource]
@@ -355,6 +357,8 @@ class Commands:
                 typed.setdefault(ref.resource, []).append(ref.pk)
             elif ref.resource == "customfieldvalues":
                 value = self._pending(batch, owner, ref.pk)
+                if value is None:
+                    raise ReferenceConflict(f"custom field value {ref.pk} was deleted during the command")
                 value.update({"object_resource": [value.values.get("object_resource"), to.name]}, actor)
                 batch.add(value)
         if typed:

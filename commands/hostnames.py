@@ -21,7 +21,7 @@ COUNTER_LENGTH = 5
 
 def iso3(country: int | None) -> str | None:
     """The alpha-3 code of a country choice; None for the entries that are no state (England, NATO, ...)."""
-    if not isinstance(country, int) or not 0 < country <= len(COUNTRY_CODES):
+    if type(country) is not int or not 0 < country <= len(COUNTRY_CODES):
         return None
     code = COUNTRY_CODES[country - 1]
     found = pycountry.countries.get(alpha_2=code) or pycountry.historic_countries.get(alpha_2=code)

@@ -22,6 +22,7 @@ lock (at start and before referrers are read).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -110,11 +111,13 @@ def rows_of(resource: str, pk: int, values: dict, only: Iterable[str] | None = N
 
 @dataclass
 class Change:
-    """What a batch of record events does to the index: rows added and removed, records deleted."""
+    """What a batch of record events does to the index: rows added and removed, records deleted, records
+    converted (family, id, the resource they were)."""
 
     added: set[Row] = dc_field(default_factory=set)
     removed: set[Row] = dc_field(default_factory=set)
     deleted: set[tuple[str, int]] = dc_field(default_factory=set)
+    converted: set[tuple[str, int, str]] = dc_field(default_factory=set)
 
     def add(self, rows: set[Row]) -> None:
         self.added |= rows
@@ -140,6 +143,7 @@ def delta(events: Iterable) -> Change:
             before, after = rows_of(ev.previous, ev.pk, ev.previous_values), rows_of(ev.resource, ev.pk, ev.values)
             change.remove(before - after)
             change.add(after - before)
+            change.converted.add((CATALOG[ev.resource].family, ev.pk, ev.previous))
         elif isinstance(ev, Record.Deleted):
             change.remove(rows_of(ev.resource, ev.pk, ev.values))
             change.deleted.add((CATALOG[ev.resource].family, ev.pk))
@@ -191,6 +195,46 @@ def _deleted_targets(conn: Connection, events, added: set[Row]) -> None:
             raise ReferenceConflict(f"a reference to {ids[gone]}, deleted meanwhile")
 
 
+@cache
+def _typed(owner: str, field_name: str) -> str | None:
+    """The resource a reference field is typed to when its id space holds others too (a cloud host's
+    ``hypervisor``: data-center assets, not any base object); None otherwise."""
+    target = CATALOG[owner].get(field_name).target if CATALOG[owner].get(field_name) else None
+    if not in_catalog(target) or CATALOG[target].polymorphic:
+        return None
+    family = CATALOG[target].family
+    return target if sum(r.family == family for r in CATALOG.values() if not r.polymorphic) > 1 else None
+
+
+def _still_typed(conn: Connection, converted: set[tuple[str, int, str]]) -> None:
+    """After the rows of an append: no row typed to the resource a converted record was may point at it."""
+    r = references
+    for family, pk, previous in sorted(converted):
+        for found in conn.execute(select(r.c.owner, r.c.owner_id, r.c.field)
+                                  .where(r.c.target_family == family, r.c.target_id == pk)):
+            if _typed(found.owner, found.field) == previous:
+                raise ReferenceConflict(f"{found.owner} {found.owner_id} refers to {previous} {pk}, converted")
+
+
+def _converted_targets(conn: Connection, events, added: set[Row]) -> None:
+    """No row an append adds may be typed to a resource its target was converted out of."""
+    from .store import Record, record_id  # the store imports this module
+
+    typed = {(family, pk): kind for family, pk, owner, _i, name in added if (kind := _typed(owner, name))}
+    for chunk in _chunks(sorted(typed)):
+        ids = {record_id(family, pk): (family, pk) for family, pk in chunk}
+        latest: dict = {}
+        for row in conn.execute(select(events.c.originator_id, events.c.state)
+                                .where(events.c.originator_id.in_(list(ids)),
+                                       events.c.topic == Record.Converted.TOPIC).order_by(events.c.id)):
+            latest[row.originator_id] = json.loads(row.state)
+        for originator, state in latest.items():
+            now = {"resource": state["resource"], "catalogue": state.get("catalogue", 0)}
+            migrations.migrate(now)  # the name it has today
+            if now["resource"] != typed[ids[originator]]:
+                raise ReferenceConflict(f"a reference to {typed[ids[originator]]} {ids[originator][1]}, converted")
+
+
 def _chunks(rows: Sequence, size: int = 500):
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
@@ -219,12 +263,14 @@ class IndexingRecorder(SQLAlchemyApplicationRecorder):
             conn = session.connection()
             events = self.events_record_cls.__table__
             _deleted_targets(conn, events, change.added)
+            _converted_targets(conn, events, change.added)
             head = select(func.coalesce(func.max(events.c.id), 0)).where(events.c.id < ids[0]).scalar_subquery()
             moved = conn.execute(coverage.update().where(coverage.c.id == 1, coverage.c.position >= head)
                                  .values(position=ids[-1]))
             if moved.rowcount == 1:  # the index was complete up to these events
                 _apply(conn, change)
                 _still_referenced(conn, change.deleted)
+                _still_typed(conn, change.converted)
         return ids
 
 

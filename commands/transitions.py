@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, RecordConflictError
 
 from .catalog import CATALOG, Resource
 from .catalog.actions import ACTIONS, Action, Param
@@ -245,9 +245,9 @@ def run(commands: Commands, res: Resource, pks: list[int], key: int | str, body:
         _check(transition, objects, actor, commands if transition.asynchronous else None)
         if transition.asynchronous:
             return [_add_job(commands, transition, r.pk, params, actor, batch) for r in records]
-        counters = Counters(commands, actor, batch)
+        counters, how = Counters(commands, actor, batch), options or Options()
         for record in records:
-            _run_one(commands, transition, record, params, actor, batch, options or Options(), counters)
+            _run_one(commands, transition, record, params, actor, batch, how, counters)
         return []
 
     jobs, position = commands.atomic(plan)
@@ -577,8 +577,13 @@ def _release_accessories(run: Run) -> None:
     user, quantity, field_ = run.params["user"], run.params["quantity"], users.get("quantity")
     pk = run.commands.find_together(users.name, {"accessory": run.pk, "user": user})
     if pk is None:
-        run.commands.add(users, {"accessory": run.pk, "user": user, "quantity": _within(field_, quantity, "quantity")},
-                         run.actor, run.batch)
+        try:
+            run.commands.add(users, {"accessory": run.pk, "user": user,
+                                     "quantity": _within(field_, quantity, "quantity")}, run.actor, run.batch)
+        except ValidationFailed as ex:
+            if "quantity" in ex.errors:
+                raise
+            raise RecordConflictError("accessory given to the user meanwhile: run again") from None
         return
     link = run.commands.load(users, pk)
     total = _within(field_, link.values["quantity"] + quantity, "quantity")

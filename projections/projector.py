@@ -342,7 +342,7 @@ class Projector:
         raise_counters(conn, {family: max(ids) for family, ids in created.items() if ids})
 
     def _count(self, conn: Connection, events: list) -> None:
-        """Move the live-record counts by the records this batch created and deleted.
+        """Move the live-record counts by the records this batch created, deleted and converted.
 
         A resource without a count (a new or emptied read model, or one from
         before counts existed) is then counted from its table, which already

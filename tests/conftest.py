@@ -138,9 +138,8 @@ def empty_store(rt: Runtime) -> None:
                                                       "ralph_es_references"]
     postgres = rt.write_engine.dialect.name == "postgresql"
     with rt.write_engine.begin() as conn:
-        if postgres:
+        if postgres:  # under the projection lock, in one round trip
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
-        if postgres:  # one round trip
             conn.execute(text("; ".join(f"DELETE FROM {name}" for name in names)))
             conn.execute(text("ALTER SEQUENCE ralphes_events_id_seq RESTART"))
         else:

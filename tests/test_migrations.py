@@ -169,3 +169,10 @@ def test_a_conversion_reads_through_the_migrations_of_both_resources(monkeypatch
     assert state == {"resource": "data-center-assets", "pk": 4, "values": {"hostname": "h"},
                      "previous": "back-office-assets", "previous_values": {"hostname": "h", "imei": ""},
                      "catalogue": 4}
+
+
+def test_a_custom_field_value_that_followed_a_conversion_reads_through_a_rename(monkeypatch):
+    monkeypatch.setattr(migrations, "MIGRATIONS", (migrations.RenameResource("bo", "back-office-assets"),))
+    state = {"resource": "customfieldvalues", "pk": 2, "changes": {"object_resource": ["data-center-assets", "bo"]}}
+    migrations.migrate(state)
+    assert state["changes"] == {"object_resource": ["data-center-assets", "back-office-assets"]}

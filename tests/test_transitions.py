@@ -686,16 +686,25 @@ def test_runs_racing_for_a_hostname_get_a_number_each(api, rt, backend, monkeypa
         api.patch(f"/api/back-office-assets/{asset['id']}/", {"model": model})
     _transition(api, name="rename", source=["new"], target="0", actions=["change_hostname"])
     other = runtime.Runtime(backend)  # another process, to the store
-    looked_up, racing = rt.commands.find_together, []
+    looked_up, loaded, racing = rt.commands.find_together, rt.commands.load, []
 
-    def then_the_other_process_runs(resource, values):
+    def the_other_process_runs():
+        other.run_transition(CATALOG["back-office-assets"], [racing.pop()["id"]], "rename", {"country": 153}, None)
+
+    def found_none_then_the_other_makes_it(resource, values):
         found = looked_up(resource, values)
-        if resource == "asset-last-hostnames" and racing:  # after this run read the counter, before it appends
-            other.run_transition(CATALOG["back-office-assets"], [racing.pop()["id"]], "rename", {"country": 153},
-                                 None)
+        if resource == "asset-last-hostnames" and found is None and racing:
+            the_other_process_runs()  # after this run found no counter, before it appends its own
         return found
 
-    monkeypatch.setattr(rt.commands, "find_together", then_the_other_process_runs)
+    def loaded_then_the_other_raises_it(res, pk):
+        record = loaded(res, pk)
+        if res.name == "asset-last-hostnames" and racing:
+            the_other_process_runs()  # after this run read the counter, before it appends its raise
+        return record
+
+    monkeypatch.setattr(rt.commands, "find_together", found_none_then_the_other_makes_it)
+    monkeypatch.setattr(rt.commands, "load", loaded_then_the_other_raises_it)
     try:
         for mine, theirs in ((assets[0], assets[1]), (assets[2], assets[3])):  # the counter made, then raised
             racing.append(theirs)
@@ -704,3 +713,55 @@ def test_runs_racing_for_a_hostname_get_a_number_each(api, rt, backend, monkeypa
         other.close()
     names = [api.get(f"/api/back-office-assets/{a['id']}/").json["hostname"] for a in assets]
     assert names == ["POLLP00002", "POLLP00001", "POLLP00004", "POLLP00003"]
+
+
+def _dc_to_bo(api, builder) -> tuple[dict, dict, dict]:
+    """A data-center asset, a cloud host not pointing at it, and the parameters of a "to bo" conversion."""
+    asset = builder.create(CATALOG["data-center-assets"])
+    host = builder.create(CATALOG["cloud-hosts"])
+    api.patch(f"/api/cloud-hosts/{host['id']}/", {"hypervisor": None})
+    _transition(api, name="to bo", model="data_center.datacenterasset", source=["new"], target="0",
+                actions=["convert_to_backoffice_asset"])
+    return asset, host, {"warehouse": builder.target_id("warehouses"), "region": builder.target_id("regions")}
+
+
+def test_a_hypervisor_set_while_a_conversion_is_planned_fails_the_conversion(api, rt, backend, monkeypatch):
+    asset, host, params = _dc_to_bo(api, Builder(api))
+    other, planned = runtime.Runtime(backend), rt.commands.convert
+
+    def then_the_other_process_points_at_it(*args):
+        planned(*args)
+        if other is not None and not getattr(other, "done", False):
+            other.done = True  # after the check of what points at the asset, before the append
+            other.commands.update(CATALOG["cloud-hosts"], host["id"], {"hypervisor": asset["id"]}, None, True)
+
+    monkeypatch.setattr(rt.commands, "convert", then_the_other_process_points_at_it)
+    try:
+        refused = api.post(f"/api/data_center/datacenterasset/{asset['id']}/transitions/to bo/", params)
+    finally:
+        other.close()
+    assert refused.status_code == 409  # the append found the hypervisor; the run ran again and saw it
+    assert refused.json["referenced_by"] == {"cloud-hosts": [host["id"]]}
+    assert api.get(f"/api/data-center-assets/{asset['id']}/").status_code == 200
+
+
+def test_a_conversion_between_validation_and_append_fails_a_hypervisor_write(api, rt, backend, monkeypatch):
+    asset, host, params = _dc_to_bo(api, Builder(api))
+    other, checked = runtime.Runtime(backend), rt.commands.exists
+
+    def exists_then_converted_elsewhere(resource, pk):
+        found = checked(resource, pk)
+        if (resource, pk) == ("data-center-assets", asset["id"]) and not getattr(other, "done", False):
+            other.done = True
+            other.run_transition(CATALOG["data-center-assets"], [asset["id"]], "to bo", params, None)
+        return found
+
+    monkeypatch.setattr(rt.commands, "exists", exists_then_converted_elsewhere)
+    try:
+        written = api.patch(f"/api/cloud-hosts/{host['id']}/", {"hypervisor": asset["id"]})
+    finally:
+        other.close()
+    assert written.status_code == 400  # the append found the conversion; the write ran again and saw it
+    assert written.json == {"hypervisor": [f'Invalid pk "{asset["id"]}" - object does not exist.']}
+    assert rt.dispatcher.wait_for(rt.projector.head())  # the other process wrote without waiting for it
+    assert api.get(f"/api/back-office-assets/{asset['id']}/").status_code == 200

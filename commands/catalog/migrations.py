@@ -28,8 +28,11 @@ class RenameResource:
             if state.get(key) == self.old:
                 state[key] = self.new
         for values in _all_dicts(state):  # generic relations name their object's resource
-            if values.get("object_resource") == self.old:
+            named = values.get("object_resource")
+            if named == self.old:
                 values["object_resource"] = self.new
+            elif isinstance(named, list) and values is state.get("changes"):  # [old, new] of a conversion
+                values["object_resource"] = [self.new if n == self.old else n for n in named]
 
 
 @dataclass(frozen=True)
