@@ -13,6 +13,7 @@ from workers.runtime import Runtime
 from . import errors, transitions
 from .auth import AuthMiddleware
 from .health import Health
+from .history import History
 from .resources import Collection, Item, KeyedItem
 from .root import ApiRoot, TokenAuth
 
@@ -38,9 +39,12 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
         collection, item = Collection(rt, res), (KeyedItem if res.key else Item)(rt, res)
         detail = "{pk}" if res.key else f"{{pk:{ID}}}"
         nested = (Collection(rt, values, owner=res), Item(rt, values, owner=res)) if res.has_custom_fields else None
+        history = None if res.key else History(rt, res)
         for prefix in (res.name, *res.aliases):
             app.add_route(f"/api/{prefix}/", collection)
             app.add_route(f"/api/{prefix}/{detail}/", item)
+            if history:
+                app.add_route(f"/api/{prefix}/{detail}/history/", history)
             if nested and not res.polymorphic:
                 app.add_route(f"/api/{prefix}/{{pk:{ID}}}/customfields/", nested[0])
                 app.add_route(f"/api/{prefix}/{{pk:{ID}}}/customfields/{{item:{ID}}}/", nested[1])

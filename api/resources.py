@@ -46,7 +46,7 @@ def stored(rt: Runtime, resp: falcon.Response, position: int) -> None:
     resp.set_header("X-Event-Position", str(position))
 
 
-def _int_param(req: falcon.Request, name: str, default: int, minimum: int) -> int:
+def int_param(req: falcon.Request, name: str, default: int, minimum: int) -> int:
     """A whole-number query parameter; ``default`` when absent, not a number or below ``minimum``."""
     raw = req.get_param(name)
     try:
@@ -108,8 +108,8 @@ class Collection(_Base):
     def on_get(self, req, resp, pk: int | None = None):
         self._check(req)
         scope = self._scope(pk)
-        limit = min(_int_param(req, "limit", DEFAULT_LIMIT, 1), self.rt.settings.max_limit)
-        offset = _int_param(req, "offset", 0, 0)
+        limit = min(int_param(req, "limit", DEFAULT_LIMIT, 1), self.rt.settings.max_limit)
+        offset = int_param(req, "offset", 0, 0)
         count, docs, ignored = self.rt.reads.page(self.res, req.params, limit, offset, scope)
         nxt, prev = page_links(req, count, limit, offset)
         if ignored:

@@ -104,7 +104,7 @@ def test_root_lists_every_catalogued_resource(api):
 
 
 def test_every_implied_route_is_served(rt):
-    """List and detail routes for each prefix and alias; custom-field routes where records carry them."""
+    """List, detail and history routes for each prefix and alias; custom-field routes where records carry them."""
     from falcon import inspect
 
     from api.app import create_app
@@ -115,6 +115,8 @@ def test_every_implied_route_is_served(rt):
     for res in ROUTED:
         for prefix in (res.name, *res.aliases):
             expected |= {f"/api/{prefix}/", f"/api/{prefix}/{{pk}}/" if res.key else f"/api/{prefix}/{{pk:{pk}}}/"}
+            if not res.key:  # a record's history (issue 12)
+                expected.add(f"/api/{prefix}/{{pk:{pk}}}/history/")
             if res.has_custom_fields and not res.polymorphic:
                 expected |= {f"/api/{prefix}/{{pk:{pk}}}/customfields/",
                              f"/api/{prefix}/{{pk:{pk}}}/customfields/{{item:{pk}}}/"}

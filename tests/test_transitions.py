@@ -590,6 +590,13 @@ def test_conversions_keep_the_base_object_id(api, asset):
     entry = _last(api)
     assert (entry["object_id"], entry["source"], entry["target"], json.loads(entry["kwargs"])) == (
         pk, "new", "used", {"rack": "R9", "position": 3, "model": "S1", "service env": "web - prod"})
+    history = api.get(f"/api/data-center-assets/{pk}/history/", {"limit": "100"}).json["results"]
+    assert [e["kind"] for e in history] == ["created", "changed", "converted"]  # one stream, whatever the kind
+    assert (history[-1]["resource"], history[-1]["previous_resource"]) == ("data-center-assets",
+                                                                           "back-office-assets")
+    assert history[-1]["changes"]["status"] == {"old": "new", "new": "in use"}
+    assert history[-1]["changes"]["rack"] == {"old": None, "new": rack}
+    assert api.get(f"/api/back-office-assets/{pk}/history/").json["count"] == 3
     # and back, keeping the status (Ralph maps it by name: "in use" is "used" in both)
     _transition(api, name="to bo", model="data_center.datacenterasset", source=["in use"], target="0",
                 actions=["convert_to_backoffice_asset"])

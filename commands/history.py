@@ -1,0 +1,86 @@
+"""A record's history: the events of its stream, oldest first, in the API's terms.
+
+Read from the event store (never from the read tables), through the
+store's mapper, so old events read in today's catalogue; a deleted record
+keeps its history.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import StoredEvent
+from sqlalchemy import select
+
+from .catalog import CATALOG, Resource
+from .catalog.fields import Field
+from .store import Record, RalphStore, record_id
+from .validation import naive_iso
+
+#: What each record event is, in a history entry.
+KINDS = {Record.Created: "created", Record.Updated: "changed", Record.Deleted: "deleted",
+         Record.Converted: "converted"}
+
+
+def stream(store: RalphStore, res: Resource, pk: int) -> list[tuple[int, object]]:
+    """(store position, domain event) of record ``pk``'s stream; empty when the record never was one of ``res``."""
+    events = store.recorder.events_record_cls.__table__
+    with store.recorder.datastore.engine.connect() as conn:
+        rows = conn.execute(select(events.c.id, events.c.originator_id, events.c.originator_version,
+                                   events.c.topic, events.c.state)
+                            .where(events.c.originator_id == record_id(res.family, pk))
+                            .order_by(events.c.originator_version)).all()
+    found = [(row.id, store.mapper.to_domain_event(StoredEvent(row.originator_id, row.originator_version,
+                                                               row.topic, bytes(row.state)))) for row in rows]
+    kinds = {getattr(ev, name, None) for _pos, ev in found for name in ("resource", "previous")}
+    return found if res.polymorphic or res.name in kinds else []
+
+
+def entries(store: RalphStore, res: Resource, pk: int) -> list[dict]:
+    """The history entries of record ``pk`` of ``res`` (empty: no such record, ever)."""
+    users: dict[int, str | None] = {}
+    return [_entry(store, position, ev, users) for position, ev in stream(store, res, pk)]
+
+
+def _entry(store: RalphStore, position: int, ev, users: dict) -> dict:
+    res = CATALOG[ev.resource]
+    if isinstance(ev, Record.Updated):
+        changes = {name: (old, new) for name, (old, new) in ev.changes.items()}
+    elif isinstance(ev, Record.Deleted):
+        changes = {name: (value, None) for name, value in ev.values.items()}
+    elif isinstance(ev, Record.Converted):
+        changes = {name: (ev.previous_values.get(name), value) for name, value in ev.values.items()
+                   if ev.previous_values.get(name) != value}
+    else:
+        changes = {name: (None, value) for name, value in ev.values.items()}
+    was = CATALOG[ev.previous] if isinstance(ev, Record.Converted) else res  # old values in the old terms
+    entry = {"position": position, "version": ev.originator_version, "timestamp": naive_iso(ev.timestamp),
+             "user": _user(store, ev.actor, users), "kind": KINDS[type(ev)], "resource": res.name,
+             "changes": {name: {"old": _shown(was, name, old), "new": _shown(res, name, new)}
+                         for name, (old, new) in sorted(changes.items()) if old != new and _listed(res, name)}}
+    if isinstance(ev, Record.Converted):
+        entry["previous_resource"] = ev.previous
+    return entry
+
+
+def _listed(res: Resource, name: str) -> bool:
+    """Stored fields a history shows: all but secrets (passwords)."""
+    f = res.get(name)
+    return f is not None and f.kind != "password"
+
+
+def _shown(res: Resource, name: str, value):
+    """A stored value in API form: choices by name, related records by id."""
+    f: Field | None = res.get(name)
+    return f.choice_name(value) if value is not None and f is not None and f.kind == "choice" else value
+
+
+def _user(store: RalphStore, actor: int | None, users: dict) -> dict | None:
+    """The acting user (id and username, also of a user deleted since)."""
+    if actor is None:
+        return None
+    if actor not in users:
+        try:
+            users[actor] = store.repository.get(record_id(CATALOG["users"].family, actor)).values.get("username")
+        except AggregateNotFoundError:  # a user id without a stream (a store restored in part): no name
+            users[actor] = None
+    return {"id": actor, "username": users[actor]}
