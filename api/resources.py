@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import falcon
@@ -9,6 +10,8 @@ import msgspec
 
 from commands.catalog import Resource
 from commands.handlers import Written
+from commands.validation import ValidationFailed
+from projections.as_of import detail_as_of
 from projections.render import render_written
 from workers.runtime import Runtime
 
@@ -54,6 +57,17 @@ def int_param(req: falcon.Request, name: str, default: int, minimum: int) -> int
     except (TypeError, ValueError):  # absent, not a number, or beyond Python's 4300-digit conversion limit
         return default
     return value if value >= minimum else default
+
+
+def instant(raw: str) -> dt.datetime:
+    """An ISO 8601 instant (UTC when it names no zone); 400 naming ``as_of`` otherwise."""
+    try:
+        moment = dt.datetime.fromisoformat(raw) if len(raw) <= 64 else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValidationFailed({"as_of": ["Enter an ISO 8601 instant, e.g. 2026-12-02T17:00:00Z."]})
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 class _Base:
@@ -158,10 +172,20 @@ class Item(_Base):
 
     def on_get(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
+        if req.get_param("as_of") is not None:
+            self._as_of(req, resp, self._id(pk, item))
+            return
         doc = self.rt.reads.detail(self.res, self._id(pk, item))
         if doc is None:
             raise not_found()
         send(req, resp, 200, doc)
+
+    def _as_of(self, req, resp, pk: int) -> None:
+        """``?as_of=<ISO 8601 instant>``: the representation the record had then, from the event store."""
+        doc = detail_as_of(self.rt.store, self.res, pk, instant(req.get_param("as_of")))
+        if doc is None:
+            raise not_found()
+        send(req, resp, 200, _encode(doc))
 
     def on_head(self, req, resp, pk: int, item: int | None = None):
         self.on_get(req, resp, pk, item)

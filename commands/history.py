@@ -21,16 +21,21 @@ KINDS = {Record.Created: "created", Record.Updated: "changed", Record.Deleted: "
          Record.Converted: "converted"}
 
 
-def stream(store: RalphStore, res: Resource, pk: int) -> list[tuple[int, object]]:
-    """(store position, domain event) of record ``pk``'s stream; empty when the record never was one of ``res``."""
+def stream_of(store: RalphStore, family: str, pk: int) -> list[tuple[int, object]]:
+    """(store position, domain event) of the stream of record ``pk`` of the id space ``family``, in order."""
     events = store.recorder.events_record_cls.__table__
     with store.recorder.datastore.engine.connect() as conn:
         rows = conn.execute(select(events.c.id, events.c.originator_id, events.c.originator_version,
                                    events.c.topic, events.c.state)
-                            .where(events.c.originator_id == record_id(res.family, pk))
+                            .where(events.c.originator_id == record_id(family, pk))
                             .order_by(events.c.originator_version)).all()
-    found = [(row.id, store.mapper.to_domain_event(StoredEvent(row.originator_id, row.originator_version,
-                                                               row.topic, bytes(row.state)))) for row in rows]
+    return [(row.id, store.mapper.to_domain_event(StoredEvent(row.originator_id, row.originator_version,
+                                                              row.topic, bytes(row.state)))) for row in rows]
+
+
+def stream(store: RalphStore, res: Resource, pk: int) -> list[tuple[int, object]]:
+    """:func:`stream_of` record ``pk``; empty when the record never was one of ``res``."""
+    found = stream_of(store, res.family, pk)
     kinds = {getattr(ev, name, None) for _pos, ev in found for name in ("resource", "previous")}
     return found if res.polymorphic or res.name in kinds else []
 
