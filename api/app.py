@@ -12,6 +12,7 @@ from workers.runtime import Runtime
 
 from . import errors, transitions
 from .auth import AuthMiddleware
+from .events import Events
 from .health import Health
 from .history import History
 from .resources import Collection, Item, KeyedItem
@@ -32,6 +33,7 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
     app.add_route("/api/", ApiRoot())
     app.add_route("/api-token-auth/", TokenAuth(rt))
     app.add_route("/api/health/", Health(rt))
+    app.add_route("/api/events/", Events(rt))
     values = CATALOG["customfieldvalues"]
     for res in RESOURCES:
         if res.internal:

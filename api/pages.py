@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 import falcon
 
 
-def _url(req: falcon.Request, **changes) -> str:
+def url_with(req: falcon.Request, **changes) -> str:
+    """The request's absolute URL with some query parameters changed (None: removed)."""
     params = [(k, v) for k, v in req.params.items()]
     flat = []
     for key, value in params:
@@ -21,11 +22,11 @@ def _url(req: falcon.Request, **changes) -> str:
 
 def page_links(req: falcon.Request, count: int, limit: int, offset: int) -> tuple[str | None, str | None]:
     """Absolute ``next`` and ``previous`` URLs (or None) keeping other parameters."""
-    nxt = _url(req, limit=limit, offset=offset + limit) if offset + limit < count else None
+    nxt = url_with(req, limit=limit, offset=offset + limit) if offset + limit < count else None
     if offset <= 0:
         prev = None
     elif offset - limit <= 0:
-        prev = _url(req, limit=limit, offset=None)
+        prev = url_with(req, limit=limit, offset=None)
     else:
-        prev = _url(req, limit=limit, offset=offset - limit)
+        prev = url_with(req, limit=limit, offset=offset - limit)
     return nxt, prev

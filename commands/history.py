@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from .catalog import CATALOG, Resource
 from .catalog.fields import Field
-from .store import Record, RalphStore, record_id
+from .store import LEGACY_TOPICS, RECORD_EVENTS, Record, RalphStore, record_id
 from .validation import naive_iso
 
 #: What each record event is, in a history entry.
@@ -44,6 +44,35 @@ def entries(store: RalphStore, res: Resource, pk: int) -> list[dict]:
     """The history entries of record ``pk`` of ``res`` (empty: no such record, ever)."""
     users: dict[int, str | None] = {}
     return [_entry(store, position, ev, users) for position, ev in stream(store, res, pk)]
+
+
+#: Every name record events are stored under (today's and earlier releases').
+RECORD_TOPICS = tuple(cls.TOPIC for cls in RECORD_EVENTS) + tuple(t for t, c in LEGACY_TOPICS.items()
+                                                                  if c in RECORD_EVENTS)
+
+
+def feed(store: RalphStore, after: int, limit: int, res: Resource | None = None, pk: int | None = None,
+         scan: int = 10_000) -> tuple[list[dict], int]:
+    """The changes stored after position ``after`` (at most ``limit``; of ``res``, of its record ``pk``), and
+    the position to go on from (the last one looked at: at most ``scan`` events are read per call)."""
+    events = store.recorder.events_record_cls.__table__
+    query = select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic,
+                   events.c.state).where(events.c.id > after, events.c.topic.in_(RECORD_TOPICS))
+    if pk is not None:
+        query = query.where(events.c.originator_id == record_id(res.family, pk))
+    with store.recorder.datastore.engine.connect() as conn:
+        rows = conn.execute(query.order_by(events.c.id).limit(limit if res is None else scan)).all()
+    found, users, last = [], {}, after
+    for row in rows:
+        last = row.id
+        ev = store.mapper.to_domain_event(StoredEvent(row.originator_id, row.originator_version, row.topic,
+                                                      bytes(row.state)))
+        if res is None or (res.polymorphic and CATALOG[ev.resource].base_object) \
+                or res.name in (ev.resource, getattr(ev, "previous", None)):
+            found.append({**_entry(store, row.id, ev, users), "id": ev.pk})
+            if len(found) == limit:
+                break
+    return found, last
 
 
 def _entry(store: RalphStore, position: int, ev, users: dict) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from payloads import Builder
 
-from commands.catalog import RESOURCES
+from commands.catalog import CATALOG, RESOURCES
 
 H = "http://falconframework.org"
 
@@ -92,3 +92,82 @@ def test_as_of_now_is_the_detail_for_every_resource_but_what_the_read_side_compu
     tree = {"lft", "rght", "tree_id", "level"}
     assert differing == {"categories": tree | {"depreciation_rate"}, "access-zone": tree, "networks": tree,
                          "assetmodels": {"category"}}
+
+
+def test_the_event_feed_in_store_order_resumable_and_filtered(api):
+    start = api.get("/api/events/", {"after": "0", "limit": "1000"}).json["last"]
+    dell = api.create("manufacturers", {"name": "Dell"})["id"]
+    hp = api.create("manufacturers", {"name": "HP"})["id"]
+    api.create("budget-info", {"name": "B1"})
+    api.patch(f"/api/manufacturers/{dell}/", {"name": "Dell Inc."})
+    page = api.get("/api/events/", {"after": str(start)}).json
+    assert [(e["resource"], e["id"], e["kind"]) for e in page["results"]] == [
+        ("manufacturers", dell, "created"), ("manufacturers", hp, "created"), ("budget-info", 1, "created"),
+        ("manufacturers", dell, "changed")]
+    positions = [e["position"] for e in page["results"]]
+    assert positions == sorted(positions) and page["last"] == positions[-1]
+    assert page["results"][-1]["changes"] == {"name": {"old": "Dell", "new": "Dell Inc."}}
+    assert page["next"] == f"{H}/api/events/?after={page['last']}"
+    first = api.get("/api/events/", {"after": str(start), "limit": "1"}).json
+    resumed = api.get("/api/events/", {"after": str(first["last"]), "limit": "1"}).json
+    assert [e["position"] for e in first["results"] + resumed["results"]] == positions[:2]
+    mine = api.get("/api/events/", {"after": str(start), "resource": "manufacturers", "id": str(dell)}).json
+    assert [e["kind"] for e in mine["results"]] == ["created", "changed"]
+    makers = api.get("/api/events/", {"after": str(start), "resource": "manufacturers"}).json
+    assert [e["id"] for e in makers["results"]] == [dell, hp, dell]
+    assert api.get("/api/events/", {"after": str(page["last"])}).json == {
+        "results": [], "last": page["last"], "next": f"{H}/api/events/?after={page['last']}"}
+    for params, error in (({"after": "x"}, {"after": ["A valid non-negative number is required."]}),
+                          ({"resource": "nothing"}, {"resource": ['"nothing" is not a resource.']}),
+                          ({"id": "1"}, {"id": ["An id needs its resource (resource=<prefix>)."]}),
+                          ({"wait": "-1"}, {"wait": ["A valid non-negative number is required."]})):
+        bad = api.get("/api/events/", params)
+        assert (bad.status_code, bad.json) == (400, error)
+
+
+def test_the_event_feed_waits_for_a_change(rt, api):
+    import threading
+    import time
+
+    head = api.get("/api/events/", {"after": "0", "limit": "1000"}).json["last"]
+    started = time.monotonic()
+    assert api.get("/api/events/", {"after": str(head), "wait": "0.5"}).json["results"] == []
+    assert time.monotonic() - started >= 0.5  # nothing new: answered when the wait is over
+    timer = threading.Timer(0.3, lambda: rt.commands.create(CATALOG["manufacturers"], {"name": "Late"}, None))
+    timer.start()
+    started = time.monotonic()
+    waited = api.get("/api/events/", {"after": str(head), "wait": "20"}).json
+    timer.join()
+    assert [(e["resource"], e["kind"]) for e in waited["results"]] == [("manufacturers", "created")]
+    assert time.monotonic() - started < 10  # answered when the change came, not at the end of the wait
+
+
+def test_the_command_line_shows_a_history_and_a_past_state(rt, api):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT, service_env
+
+    pk = api.create("manufacturers", {"name": "Dell"})["id"]
+    api.patch(f"/api/manufacturers/{pk}/", {"name": "Dell Inc."})
+    created = api.get(f"/api/manufacturers/{pk}/history/").json["results"][0]
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "workers.cli", "history", *args], env=service_env(rt.settings),
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    table = cli("manufacturers", str(pk))
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert "position" in lines[1] and "changes" in lines[1]
+    assert any("created" in line and "name: None → 'Dell'" in line and "root" in line for line in lines)
+    assert any("changed" in line and "name: 'Dell' → 'Dell Inc.'" in line for line in lines)
+    as_json = cli("manufacturers", str(pk), "--json")
+    assert json.loads(as_json.stdout) == api.get(f"/api/manufacturers/{pk}/history/").json["results"]
+    then = cli("manufacturers", str(pk), "--as-of", created["timestamp"])
+    assert json.loads(then.stdout) == {**api.get(f"/api/manufacturers/{pk}/").json, "name": "Dell",
+                                       "url": f"/api/manufacturers/{pk}/", "ui_url": f"/assets/manufacturer/{pk}/change/",
+                                       "modified": created["timestamp"]}  # host-relative URLs
+    missing = cli("manufacturers", "999")
+    assert (missing.returncode, missing.stderr) == (1, "no manufacturers 999\n")

@@ -217,6 +217,51 @@ def projections_rebuild(args) -> int:
     return _stalled(rt)
 
 
+def history(args) -> int:
+    """A record's history (a table, or JSON), or with ``--as-of`` the representation it had then."""
+    from commands.catalog import resource
+    from commands.history import entries
+    from projections.as_of import detail_as_of
+
+    try:
+        res = resource(args.prefix)
+    except KeyError:
+        print(f"no resource {args.prefix!r}", file=sys.stderr)
+        return 2
+    rt = _runtime()
+    if args.as_of:
+        import datetime as dt
+
+        try:
+            moment = dt.datetime.fromisoformat(args.as_of)
+        except ValueError:
+            print(f"--as-of wants an ISO 8601 instant, got {args.as_of!r}", file=sys.stderr)
+            return 2
+        doc = detail_as_of(rt.store, res, args.id, moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+        if doc is None:
+            print(f"no {res.name} {args.id} at {args.as_of}", file=sys.stderr)
+            return 1
+        print(json.dumps(doc, indent=1).replace("\\u0000", ""))
+        return 0
+    found = entries(rt.store, res, args.id)
+    if not found:
+        print(f"no {res.name} {args.id}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(found, indent=1))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("position", "version", "time", "user", "kind", "changes")
+    for e in found:
+        changes = "\n".join(f"{name}: {c['old']!r} → {c['new']!r}" for name, c in e["changes"].items())
+        table.add_row(str(e["position"]), str(e["version"]), e["timestamp"],
+                      (e["user"] or {}).get("username") or "-", e["kind"], changes)
+    Console(width=200).print(table)
+    return 0
+
+
 def transitions_run(args) -> int:
     """Run a transition on one object, as the API's run endpoint does; exit 1 when it is refused."""
     from commands.handlers import NotFound
@@ -295,6 +340,12 @@ def parser() -> argparse.ArgumentParser:
     r = psub.add_parser("rebuild", help="replay the whole store")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(run=projections_rebuild)
+    h = sub.add_parser("history", help="a record's changes, or what it was at an instant")
+    h.add_argument("prefix", help="the resource (its API prefix)")
+    h.add_argument("id", type=int)
+    h.add_argument("--as-of", help="an ISO 8601 instant: print the record as it was then")
+    h.add_argument("--json", action="store_true", help="the entries as JSON")
+    h.set_defaults(run=history)
     tr = sub.add_parser("transitions", help="run transitions").add_subparsers(dest="transitions_command",
                                                                                required=True)
     t = tr.add_parser("run", help="run a transition on one object")
