@@ -9,7 +9,7 @@ import falcon
 import msgspec
 from sqlalchemy import exc
 
-from commands.handlers import Conflict, NotFound
+from commands.handlers import Conflict, NotFound, PreconditionFailed
 from commands.store import UNAVAILABLE
 from commands.validation import ValidationFailed
 from projections.filters import FilterError
@@ -99,6 +99,12 @@ def _data_error(req, resp, ex: exc.DataError, params):
     _unexpected(req, resp, ex, params)
 
 
+def _precondition_failed(req, resp, ex: PreconditionFailed, params) -> None:
+    """``If-Match`` named a version the record is no longer at: nothing was applied."""
+    _send(resp, 412, {"detail": f'The record has changed since: its ETag is now "{ex.current}".'},
+          {"ETag": f'"{ex.current}"'})
+
+
 def install(app: falcon.App) -> None:
     """Route every error through a DRF-shaped JSON body."""
     app.add_error_handler(Exception, _unexpected)
@@ -110,3 +116,4 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(FilterError, _validation)
     app.add_error_handler(Conflict, _conflict)
     app.add_error_handler(NotFound, _not_found)
+    app.add_error_handler(PreconditionFailed, _precondition_failed)

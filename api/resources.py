@@ -59,6 +59,30 @@ def int_param(req: falcon.Request, name: str, default: int, minimum: int) -> int
     return value if value >= minimum else default
 
 
+def etag(version: int) -> str:
+    """The ``ETag`` of a record at stream ``version`` (a strong validator)."""
+    return f'"{version}"'
+
+
+def _tags(header: str | None) -> set[int] | None:
+    """The versions an ``If-Match``/``If-None-Match`` header names; None for none or ``*`` (any).
+
+    Weak tags (``W/"3"``) and tags that are no version of ours match nothing.
+    """
+    if header is None or header.strip() == "*":
+        return None
+    versions = set()
+    for tag in header[:1000].split(","):
+        tag = tag.strip()
+        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit() and len(tag) < 22:
+            versions.add(int(tag[1:-1]))
+    return versions
+
+
+def _if_match(req: falcon.Request) -> set[int] | None:
+    return _tags(req.get_header("If-Match"))
+
+
 def instant(raw: str) -> dt.datetime:
     """An ISO 8601 instant (UTC when it names no zone); 400 naming ``as_of`` otherwise."""
     try:
@@ -175,9 +199,14 @@ class Item(_Base):
         if req.get_param("as_of") is not None:
             self._as_of(req, resp, self._id(pk, item))
             return
-        doc = self.rt.reads.detail(self.res, self._id(pk, item))
-        if doc is None:
+        found = self.rt.reads.tagged(self.res, self._id(pk, item))
+        if found is None:
             raise not_found()
+        doc, version = found
+        resp.set_header("ETag", etag(version))
+        if version in (_tags(req.get_header("If-None-Match")) or ()):
+            resp.status = falcon.HTTP_304
+            return
         send(req, resp, 200, doc)
 
     def _as_of(self, req, resp, pk: int) -> None:
@@ -200,11 +229,13 @@ class Item(_Base):
     def _update(self, req, resp, pk: int, partial: bool):
         self._check(req)
         body = parse_body(req, self.rt.settings.max_body_bytes)
-        self._written(req, resp, 200, self.rt.commands.update(self.res, pk, body, req.context.user_id, partial))
+        written = self.rt.commands.update(self.res, pk, body, req.context.user_id, partial, _if_match(req))
+        resp.set_header("ETag", etag(written.version))
+        self._written(req, resp, 200, written)
 
     def on_delete(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
-        position = self.rt.commands.delete(self.res, self._id(pk, item), req.context.user_id)
+        position = self.rt.commands.delete(self.res, self._id(pk, item), req.context.user_id, _if_match(req))
         self._stored(resp, position)
         resp.status = 204
 

@@ -50,6 +50,15 @@ class Written:
     created: str
     modified: str
     position: int
+    version: int = 0
+
+
+class PreconditionFailed(Exception):
+    """``If-Match``: the record is at another version than the client's (``current``)."""
+
+    def __init__(self, current: int):
+        super().__init__(current)
+        self.current = current
 
 
 @dataclass
@@ -268,13 +277,21 @@ class Commands:
         """POST: validate ``body`` and append the Created event(s); ``fixed`` values are set as given."""
         return self._retry(lambda: self._create(res, body, actor, fixed))
 
-    def update(self, res: Resource, pk: int, body: dict, actor: int | None, partial: bool) -> Written:
-        """PUT/PATCH: validate the sent fields and append an Updated event."""
-        return self._retry(lambda: self._update(res, pk, body, actor, partial))
+    def update(self, res: Resource, pk: int, body: dict, actor: int | None, partial: bool,
+               expected: set[int] | None = None) -> Written:
+        """PUT/PATCH: validate the sent fields and append an Updated event (only on a version in ``expected``,
+        when given: :class:`PreconditionFailed` otherwise, also when another write wins the race)."""
+        return self._retry(lambda: self._update(res, pk, body, actor, partial, expected))
 
-    def delete(self, res: Resource, pk: int, actor: int | None) -> int:
-        """DELETE: 409 when protected; cascades where Ralph cascades."""
-        return self._retry(lambda: self._delete(res, pk, actor))
+    def delete(self, res: Resource, pk: int, actor: int | None, expected: set[int] | None = None) -> int:
+        """DELETE: 409 when protected; cascades where Ralph cascades (only on a version in ``expected``)."""
+        return self._retry(lambda: self._delete(res, pk, actor, expected))
+
+    def _expect(self, res: Resource, pk: int, expected: set[int] | None) -> Record:
+        record = self.load(res, pk)
+        if expected is not None and record.version not in expected:
+            raise PreconditionFailed(record.version)
+        return record
 
     def _retry(self, attempt):
         """Run a command, again on a lost race (deferred imports: the caller replays one by one).
@@ -306,15 +323,17 @@ class Commands:
         record = self.add(res, values, actor, batch)
         position = self._save(batch)
         return Written(record.pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on),
-                       position)
+                       position, record.version)
 
-    def _update(self, res: Resource, pk: int, body: dict, actor, partial: bool) -> Written:
-        record = self.load(res, pk)
+    def _update(self, res: Resource, pk: int, body: dict, actor, partial: bool,
+                expected: set[int] | None = None) -> Written:
+        record = self._expect(res, pk, expected)
         values = clean(res, body, self, current=record.values, partial=partial)
         batch = _Batch()
         self.change(res, record, values, actor, batch)
         position = self._save(batch) if batch.aggregates else self.store.recorder.max_notification_id() or 0
-        return Written(pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on), position)
+        return Written(pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on), position,
+                       record.version)
 
     def add(self, res: Resource, values: dict, actor, batch: _Batch) -> Record:
         """Plan the creation of a record with validated ``values`` (write rules and claims applied)."""
@@ -388,9 +407,9 @@ class Commands:
             if parent == pk:
                 raise ValidationFailed({"parent": ["A node may not be made a child of any of its descendants."]})
 
-    def _delete(self, res: Resource, pk: int, actor) -> int:
+    def _delete(self, res: Resource, pk: int, actor, expected: set[int] | None = None) -> int:
         batch = _Batch()
-        self.remove(res, self.load(res, pk), actor, batch)
+        self.remove(res, self._expect(res, pk, expected), actor, batch)
         return self._save(batch)
 
     def remove(self, res: Resource, record: Record, actor, batch: _Batch) -> None:

@@ -92,13 +92,18 @@ def _base_object_row(res: Resource, state: dict) -> dict:
     """Columns of the shared ``base_objects`` row of a record."""
     return {"resource": res.name, "service_env": state.get("service_env"), "parent": state.get("parent"),
             "created": _column_value("datetime", state.get("created")),
-            "modified": _column_value("datetime", state.get("modified"))}
+            "modified": _column_value("datetime", state.get("modified")), "stream_version": state.get(VERSION, 0)}
+
+
+#: Where a read row's state keeps the version of the record's stream it reflects (the ETag).
+VERSION = "_stream_version"
 
 
 def _row(res: Resource, pk: int, state: dict) -> dict:
     row = {"id": pk, "state": _encode(state), "doc": b"{}",
            "created": _column_value("datetime", state.get("created")),
-           "modified": _column_value("datetime", state.get("modified"))}
+           "modified": _column_value("datetime", state.get("modified")),
+           "stream_version": state.get(VERSION, 0)}
     for f in column_fields(res):
         row[f.name] = _column_value(f.kind, state.get(f.name))
     return row
@@ -297,7 +302,8 @@ class Projector:
         for ev in events:
             if isinstance(ev, Record.Created):
                 created[CATALOG[ev.resource].family].add(ev.pk)
-                state = {**ev.values, "created": naive_iso(ev.timestamp), "modified": naive_iso(ev.timestamp)}
+                state = {**ev.values, "created": naive_iso(ev.timestamp), "modified": naive_iso(ev.timestamp),
+                         VERSION: ev.originator_version}
                 self._write(conn, CATALOG[ev.resource], ev.pk, None, state, dirty)
                 loader.remember(ev.resource, ev.pk, state)
             elif isinstance(ev, Record.Converted):  # out of the old table, into the new one: same id, same created
@@ -306,7 +312,8 @@ class Projector:
                 if found is None:
                     continue
                 self._remove(conn, CATALOG[ev.previous], ev.pk, found[1], dirty)
-                state = {**ev.values, "created": found[1].get("created"), "modified": naive_iso(ev.timestamp)}
+                state = {**ev.values, "created": found[1].get("created"), "modified": naive_iso(ev.timestamp),
+                         VERSION: ev.originator_version}
                 self._write(conn, CATALOG[ev.resource], ev.pk, None, state, dirty)
                 loader.remember(ev.resource, ev.pk, state)
             elif isinstance(ev, (Record.Updated, Record.Deleted)):
@@ -320,7 +327,7 @@ class Projector:
                     self._remove(conn, res, pk, old, dirty)
                 else:
                     state = {**old, **{k: new for k, (_o, new) in ev.changes.items()},
-                             "modified": naive_iso(ev.timestamp)}
+                             "modified": naive_iso(ev.timestamp), VERSION: ev.originator_version}
                     self._write(conn, res, pk, old, state, dirty)
                     loader.remember(res.name, pk, state)
         touched = {name for ev in events if isinstance(ev, RECORD_EVENTS)

@@ -27,6 +27,13 @@ class ReadModel:
         with self.engine.connect() as conn:
             return conn.execute(select(t.c.doc).where(t.c.id == pk)).scalar()
 
+    def tagged(self, res: Resource, pk: int) -> tuple[bytes, int] | None:
+        """(representation, stream version) of one record, or None."""
+        t = self.schema.table(res)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.c.doc, t.c.stream_version).where(t.c.id == pk)).first()
+        return None if row is None else (row.doc, row.stream_version)
+
     def state(self, res: Resource, pk: int) -> dict | None:
         """The stored values of one record (e.g. a user for authentication)."""
         t = self.schema.table(res)

@@ -39,9 +39,13 @@ from commands.validation import TAG_LENGTH
 log = logging.getLogger("ralph_es.projector")
 
 
+#: The shape of the read tables beyond the catalogue (2: rows carry their stream version); part of the fingerprint.
+LAYOUT = 2
+
+
 def catalogue_fingerprint() -> str:
     """A digest of the catalogue and its migrations, from which every read table and document follows."""
-    return hashlib.sha256(repr((RESOURCES, migrations.MIGRATIONS)).encode()).hexdigest()[:32]
+    return hashlib.sha256(repr((LAYOUT, RESOURCES, migrations.MIGRATIONS)).encode()).hexdigest()[:32]
 
 
 def among(column, ids, dialect: str):
@@ -101,6 +105,7 @@ class ReadSchema:
             Column("parent", BigInteger, index=True),
             Column("created", DateTime), Column("modified", DateTime),
             Column("doc", LargeBinary, nullable=False),
+            Column("stream_version", Integer, nullable=False),
         )
         self.tags = Table(
             f"{prefix}read_tags", self.metadata,
@@ -131,7 +136,8 @@ class ReadSchema:
             cols.append(Column(f.name, _TYPES[f.kind](f), index=indexed))
         cols += [Column("created", DateTime), Column("modified", DateTime),
                  Column("state", LargeBinary, nullable=False),
-                 Column("doc", LargeBinary, nullable=False)]
+                 Column("doc", LargeBinary, nullable=False),
+                 Column("stream_version", Integer, nullable=False)]
         table = Table(name, self.metadata, *cols)
         for f in column_fields(res):
             if f.kind in ("string", "mac") and f.name in res.filter_fields:

@@ -173,7 +173,8 @@ def test_one_batch_projects_like_one_event_at_a_time(rt, monkeypatch):
         single.catch_up()
         rows = _rows(rt.write_engine, whole.schema)
         assert rows == _rows(rt.write_engine, single.schema)
-        docs = {r[0]: msgspec.json.decode(r[-1]) for r in rows["read_data_center_assets"]}
+        doc = [c.name for c in whole.schema.table(CATALOG["data-center-assets"]).columns].index("doc")
+        docs = {r[0]: msgspec.json.decode(r[doc]) for r in rows["read_data_center_assets"]}
         chassis, blade = sorted(docs)
         assert [(e["mac"], e["ipaddress"]["address"]) for e in docs[chassis]["ethernet"]] == [
             ("00:11:22:33:44:55", "10.0.0.7")]
