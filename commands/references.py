@@ -35,6 +35,7 @@ from eventsourcing.persistence import RecordConflictError
 from eventsourcing_sqlalchemy.factory import Factory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 
+from .chain import extend
 from .catalog import CATALOG, in_catalog, migrations
 
 metadata = MetaData()
@@ -249,7 +250,8 @@ def _cover(conn: Connection, new: int) -> None:
 
 
 class IndexingRecorder(SQLAlchemyApplicationRecorder):
-    """The store's recorder: appends events and, in the same transaction, their reference rows.
+    """The store's recorder: appends events and, in the same transaction, their links (:mod:`commands.chain`)
+    and reference rows.
 
     ``insert_events(..., references=delta)`` passes the rows (see
     :meth:`commands.store.RalphStore.save`); without them the coverage
@@ -258,6 +260,8 @@ class IndexingRecorder(SQLAlchemyApplicationRecorder):
 
     def _insert_stored_events(self, session, stored_events, **kwargs):
         ids = super()._insert_stored_events(session, stored_events, **kwargs)
+        if ids:
+            extend(session.connection(), self.events_record_cls.__table__, stored_events, ids)
         change: Change | None = kwargs.get("references")
         if ids and change is not None:
             conn = session.connection()
@@ -309,7 +313,7 @@ class ReferenceIndex:
                 return head
         with self.store.recorder.transaction(commit=True) as session:
             conn = session.connection()
-            self._lock(conn)  # writers wait: nothing is appended while the index catches up
+            self.lock(conn)  # writers wait: nothing is appended while the index catches up
             position = start = _covered(conn)
             while True:
                 page = self.store.recorder.select_notifications(start=position, limit=CATCH_UP_BATCH,
@@ -322,7 +326,8 @@ class ReferenceIndex:
                 _cover(conn, position)
         return position
 
-    def _lock(self, conn: Connection) -> None:
+    def lock(self, conn: Connection) -> None:
+        """Hold the event table for the transaction of ``conn``: appends wait."""
         table = self.store.recorder.events_table_name
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))

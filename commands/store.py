@@ -15,6 +15,7 @@ from sqlalchemy import exc
 
 from .catalog import CATALOG
 from .catalog import migrations
+from .chain import Chain
 from .references import ReferenceIndex, delta
 
 STORE_NAME = "RalphES"
@@ -231,6 +232,7 @@ class RalphStore(Application):
     def __init__(self, env=None):
         super().__init__(env)
         self.references = ReferenceIndex(self)
+        self.chain = Chain(self)
 
     def save(self, *objs, **kwargs):
         """Append the pending events of ``objs`` and their reference rows, atomically."""

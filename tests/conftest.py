@@ -135,7 +135,7 @@ def empty_store(rt: Runtime) -> None:
     from projections.projector import LOCK_KEY
 
     names = [t.name for t in rt.schema.all_tables] + ["ralph_es_id_counters", "ralphes_events",
-                                                      "ralph_es_references"]
+                                                      "ralph_es_references", "ralph_es_chain"]
     postgres = rt.write_engine.dialect.name == "postgresql"
     with rt.write_engine.begin() as conn:
         if postgres:  # under the projection lock, in one round trip

@@ -262,6 +262,30 @@ def history(args) -> int:
     return 0
 
 
+def audit_verify(args) -> int:
+    """Walk the whole store checking the hash chain; exit 1 at the first broken link."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    rt = _runtime()
+    total = rt.store.chain.count()
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), disable=args.quiet) as bar:
+        task = bar.add_task("verifying", total=total)
+        broken, head = rt.store.chain.verify(lambda n: bar.update(task, completed=n))
+    if broken is not None:
+        print(f"BROKEN at position {broken.position}: {broken.reason}", file=sys.stderr)
+        return 1
+    print(f"{total} events, chain intact; head link {head}")
+    return 0
+
+
+def audit_link(args) -> int:
+    """Link the events stored without links (a store from before the chain, or restored)."""
+    rt = _runtime()
+    print(f"linked {rt.store.chain.catch_up()} events")
+    return 0
+
+
 def transitions_run(args) -> int:
     """Run a transition on one object, as the API's run endpoint does; exit 1 when it is refused."""
     from commands.handlers import NotFound
@@ -340,6 +364,12 @@ def parser() -> argparse.ArgumentParser:
     r = psub.add_parser("rebuild", help="replay the whole store")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(run=projections_rebuild)
+    audit = sub.add_parser("audit", help="tamper evidence of the event store").add_subparsers(
+        dest="audit_command", required=True)
+    v = audit.add_parser("verify", help="check every event against the hash chain")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
+    v.set_defaults(run=audit_verify)
+    audit.add_parser("link", help="link events stored without links").set_defaults(run=audit_link)
     h = sub.add_parser("history", help="a record's changes, or what it was at an instant")
     h.add_argument("prefix", help="the resource (its API prefix)")
     h.add_argument("id", type=int)
