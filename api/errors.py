@@ -101,8 +101,7 @@ def _data_error(req, resp, ex: exc.DataError, params):
 
 def _precondition_failed(req, resp, ex: PreconditionFailed, params) -> None:
     """``If-Match`` named a version the record is no longer at: nothing was applied."""
-    _send(resp, 412, {"detail": f'The record has changed since: its ETag is now "{ex.current}".'},
-          {"ETag": f'"{ex.current}"'})
+    _send(resp, 412, {"detail": f"The record has changed since: it is at version {ex.current} now."}, {})
 
 
 def install(app: falcon.App) -> None:

@@ -50,7 +50,7 @@ def _number(req, name: str, default, kind):
         value = kind(raw) if len(raw) <= 20 else None
     except ValueError:
         value = None
-    if value is None or value < 0 or value != value:  # NaN
+    if value is None or not 0 <= value <= 2**63 - 1:  # NaN fails the comparison too
         raise ValidationFailed({name: ["A valid non-negative number is required."]})
     return value
 
@@ -67,6 +67,6 @@ def _scope(req):
         raise ValidationFailed({"resource": [f'"{name}" is not a resource.']}) from None
     if pk is None:
         return res, None
-    if not pk.isdigit() or len(pk) > 19:
+    if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
         raise ValidationFailed({"id": ["A valid integer is required."]})
     return res, int(pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 
 import falcon
@@ -59,28 +60,35 @@ def int_param(req: falcon.Request, name: str, default: int, minimum: int) -> int
     return value if value >= minimum else default
 
 
-def etag(version: int) -> str:
-    """The ``ETag`` of a record at stream ``version`` (a strong validator)."""
-    return f'"{version}"'
+def etag(version: int, doc: bytes) -> str:
+    """The ``ETag`` of a representation: the record's stream version, and a digest of the document (which
+    also changes when a record it nests changes)."""
+    return f'"{version}-{hashlib.blake2s(doc, digest_size=6).hexdigest()}"'
 
 
-def _tags(header: str | None) -> set[int] | None:
-    """The versions an ``If-Match``/``If-None-Match`` header names; None for none or ``*`` (any).
+def _tags(header: str) -> list[str]:
+    """The entity tags of an ``If-Match``/``If-None-Match`` header, each as ``(weak, opaque)``."""
+    return [(tag.startswith("W/"), tag.removeprefix("W/")) for tag in (t.strip() for t in header[:2000].split(","))]
 
-    Weak tags (``W/"3"``) and tags that are no version of ours match nothing.
-    """
-    if header is None or header.strip() == "*":
-        return None
-    versions = set()
-    for tag in header[:1000].split(","):
-        tag = tag.strip()
-        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit() and len(tag) < 22:
-            versions.add(int(tag[1:-1]))
-    return versions
+
+def _not_modified(req: falcon.Request, tag: str) -> bool:
+    """``If-None-Match`` (weak comparison, RFC 9110): the client holds this representation."""
+    header = req.get_header("If-None-Match")
+    return header is not None and (header.strip() == "*" or any(t == tag for _weak, t in _tags(header)))
 
 
 def _if_match(req: falcon.Request) -> set[int] | None:
-    return _tags(req.get_header("If-Match"))
+    """The stream versions ``If-Match`` names (strong comparison: weak tags match nothing); None: no header or
+    ``*``."""
+    header = req.get_header("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    versions = set()
+    for weak, tag in _tags(header):
+        version = tag.strip('"').partition("-")[0]
+        if not weak and tag.startswith('"') and version.isascii() and version.isdigit() and len(version) < 19:
+            versions.add(int(version))
+    return versions
 
 
 def instant(raw: str) -> dt.datetime:
@@ -203,8 +211,9 @@ class Item(_Base):
         if found is None:
             raise not_found()
         doc, version = found
-        resp.set_header("ETag", etag(version))
-        if version in (_tags(req.get_header("If-None-Match")) or ()):
+        tag = etag(version, doc)
+        resp.set_header("ETag", tag)
+        if _not_modified(req, tag):
             resp.status = falcon.HTTP_304
             return
         send(req, resp, 200, doc)
@@ -229,9 +238,11 @@ class Item(_Base):
     def _update(self, req, resp, pk: int, partial: bool):
         self._check(req)
         body = parse_body(req, self.rt.settings.max_body_bytes)
-        written = self.rt.commands.update(self.res, pk, body, req.context.user_id, partial, _if_match(req))
-        resp.set_header("ETag", etag(written.version))
-        self._written(req, resp, 200, written)
+        self._written(req, resp, 200,
+                      self.rt.commands.update(self.res, pk, body, req.context.user_id, partial, _if_match(req)))
+        found = self.rt.reads.tagged(self.res, pk)
+        if found is not None and found[1] >= 1 and resp.get_header("X-Read-Model-Behind") is None:
+            resp.set_header("ETag", etag(found[1], found[0]))  # what a GET now answers
 
     def on_delete(self, req, resp, pk: int, item: int | None = None):
         self._check(req)

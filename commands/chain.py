@@ -15,10 +15,13 @@ against a head kept outside the database.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, func, select
 from sqlalchemy.engine import Connection
+
+log = logging.getLogger("ralph_es.chain")
 
 metadata = MetaData()
 chain = Table("ralph_es_chain", metadata,
@@ -36,13 +39,18 @@ def link_of(previous: str, position: int, originator_id, version: int, topic: st
 
 
 def extend(conn: Connection, events: Table, stored_events, ids: list[int]) -> None:
-    """In the append's transaction: link the events just stored at ``ids``, when the chain reaches up to them
-    (otherwise :meth:`Chain.catch_up` links them later)."""
+    """In the append's transaction: link the events just stored at ``ids`` onto the chain's last link, when
+    that link is the event right before them. Otherwise (events stored without links, or removed, before
+    them) they stay unlinked: ``audit verify`` reports it, and only an operator's ``audit link`` links on."""
     before = select(func.max(events.c.id)).where(events.c.id < ids[0]).scalar_subquery()
-    found = conn.execute(select(before, select(chain.c.link).where(chain.c.id == before).scalar_subquery())).first()
-    if found[0] is not None and found[1] is None:
+    last = select(func.max(chain.c.id)).scalar_subquery()
+    found = conn.execute(select(before, last, select(chain.c.link).where(chain.c.id == last).scalar_subquery())
+                         ).first()
+    if found[0] != found[1]:
+        log.warning("events %s-%s stored without tamper-evidence links: the chain ends at %s, the store before "
+                    "them at %s (ralph-es audit verify)", ids[0], ids[-1], found[1], found[0])
         return
-    previous = found[1] or ""
+    previous = found[2] or ""
     rows = []
     for position, ev in zip(ids, stored_events):
         previous = link_of(previous, position, ev.originator_id, ev.originator_version, ev.topic, ev.state)
@@ -69,12 +77,17 @@ class Chain:
     def _events(self) -> Table:
         return self.store.recorder.events_record_cls.__table__
 
-    def catch_up(self) -> int:
-        """Link the events the chain lacks (after its last link), under the event table's lock; how many."""
+    def catch_up(self, only_new: bool = False) -> int:
+        """Link the events after the chain's last link, under the event table's lock; how many.
+
+        ``only_new``: only when the chain is empty (a store from before it), as a process does at start;
+        a chain that stops short is left for ``audit verify`` to report (linking on would vouch for events
+        stored behind the application's back).
+        """
         events = self._events()
         with self.engine.connect() as conn:
-            if conn.execute(select(func.max(chain.c.id))).scalar() == conn.execute(
-                    select(func.max(events.c.id))).scalar():
+            last = conn.execute(select(func.max(chain.c.id))).scalar()
+            if last == conn.execute(select(func.max(events.c.id))).scalar() or (only_new and last is not None):
                 return 0
         linked = 0
         with self.store.recorder.transaction(commit=True) as session:
@@ -109,18 +122,27 @@ class Chain:
         """
         events, previous, checked, after = self._events(), "", 0, -1
         with self.engine.connect() as conn:
+            linked = conn.execute(select(func.max(chain.c.id))).scalar() or 0  # later appends are not looked at
+            head = conn.execute(select(func.max(events.c.id))).scalar() or 0
+            orphan = conn.execute(select(func.min(chain.c.id)).select_from(
+                chain.outerjoin(events, events.c.id == chain.c.id)).where(events.c.id.is_(None),
+                                                                           chain.c.id <= linked)).scalar()
             while True:
                 rows = conn.execute(select(events.c.id, events.c.originator_id, events.c.originator_version,
                                            events.c.topic, events.c.state, chain.c.link)
                                     .select_from(events.outerjoin(chain, chain.c.id == events.c.id))
-                                    .where(events.c.id > after).order_by(events.c.id).limit(BATCH)).all()
+                                    .where(events.c.id > after, events.c.id <= head).order_by(events.c.id)
+                                    .limit(BATCH)).all()
                 if not rows:
                     break
                 for row in rows:
+                    if orphan is not None and orphan < row.id:
+                        return Broken(orphan, "a linked event is missing (removed from the store)"), previous
                     expected = link_of(previous, row.id, row.originator_id, row.originator_version, row.topic,
                                        row.state)
                     if row.link is None:
-                        return Broken(row.id, "the event has no link (run ralph-es audit link)"), previous
+                        return Broken(row.id, "the event has no link (stored behind the application's back, or "
+                                              "after one that was; ralph-es audit link vouches for them)"), previous
                     if row.link != expected:
                         return Broken(row.id, "the event or its link was changed, or an event before it was "
                                               "removed or inserted"), previous
@@ -128,7 +150,6 @@ class Chain:
                 checked, after = checked + len(rows), rows[-1].id
                 if progress:
                     progress(checked)
-            orphan = conn.execute(select(func.min(chain.c.id)).where(chain.c.id > after)).scalar()
         if orphan is not None:
             return Broken(orphan, "a linked event is missing (removed from the store)"), previous
         return None, previous

@@ -50,7 +50,6 @@ class Written:
     created: str
     modified: str
     position: int
-    version: int = 0
 
 
 class PreconditionFailed(Exception):
@@ -323,7 +322,7 @@ class Commands:
         record = self.add(res, values, actor, batch)
         position = self._save(batch)
         return Written(record.pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on),
-                       position, record.version)
+                       position)
 
     def _update(self, res: Resource, pk: int, body: dict, actor, partial: bool,
                 expected: set[int] | None = None) -> Written:
@@ -332,8 +331,7 @@ class Commands:
         batch = _Batch()
         self.change(res, record, values, actor, batch)
         position = self._save(batch) if batch.aggregates else self.store.recorder.max_notification_id() or 0
-        return Written(pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on), position,
-                       record.version)
+        return Written(pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on), position)
 
     def add(self, res: Resource, values: dict, actor, batch: _Batch) -> Record:
         """Plan the creation of a record with validated ``values`` (write rules and claims applied)."""

@@ -56,6 +56,40 @@ def test_a_removed_event_and_unlinked_events_are_caught(rt, api):
     assert rt.store.chain.verify()[0].reason == "a linked event is missing (removed from the store)"
     with rt.write_engine.begin() as conn:
         conn.execute(text("DELETE FROM ralph_es_chain"))
-    assert rt.store.chain.verify()[0].reason == "the event has no link (run ralph-es audit link)"
+    assert rt.store.chain.verify()[0].reason == (
+        "the event has no link (stored behind the application's back, or after one that was; ralph-es audit link "
+        "vouches for them)")
     assert rt.store.chain.catch_up() == rt.store.chain.count()  # a store from before the chain: linked now
     assert rt.store.chain.verify()[0] is None
+
+
+def _cli_verify(rt):
+    return subprocess.run([sys.executable, "-m", "workers.cli", "audit", "verify", "--quiet"],
+                          env=service_env(rt.settings), cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_an_event_inserted_at_the_end_is_not_vouched_for_by_a_restart(rt, api):
+    api.create("manufacturers", {"name": "M0"})
+    events = _events(rt)
+    with rt.write_engine.begin() as conn:
+        copy = conn.execute(select(events.c.originator_id, events.c.topic, events.c.state)
+                            .order_by(events.c.id.desc()).limit(1)).first()
+        conn.execute(events.insert().values(originator_id=copy.originator_id, originator_version=99,
+                                            topic=copy.topic, state=copy.state))
+        forged = conn.execute(select(func.max(events.c.id))).scalar()
+    verify = _cli_verify(rt)  # a new process starts: it must not link the forged event
+    assert verify.returncode == 1 and verify.stderr.splitlines()[-1].startswith(
+        f"BROKEN at position {forged}: the event has no link")
+    api.create("manufacturers", {"name": "M1"})  # appends after it stay unlinked too, and say so
+    assert rt.store.chain.verify()[0].position == forged
+
+
+def test_the_last_event_removed_then_an_append_is_caught(rt, api):
+    api.create("manufacturers", {"name": "M0"})
+    events = _events(rt)
+    with rt.write_engine.begin() as conn:
+        last = conn.execute(select(func.max(events.c.id))).scalar()
+        conn.execute(events.delete().where(events.c.id == last))
+    assert api.post("/api/manufacturers/", {"name": "M1"}).status_code == 201  # writes go on (SQLite reuses the id)
+    broken, _head = rt.store.chain.verify()
+    assert broken is not None and broken.position == last

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 from payloads import Builder
@@ -9,29 +10,44 @@ from payloads import Builder
 from commands.catalog import CATALOG
 
 
-def test_a_detail_sends_its_version_and_answers_304_when_unchanged(api):
+def test_a_detail_sends_its_etag_and_answers_304_when_unchanged(api):
     pk = api.create("manufacturers", {"name": "Dell"})["id"]
-    shown = api.get(f"/api/manufacturers/{pk}/")
-    assert shown.headers["etag"] == '"1"'
-    unchanged = api.get(f"/api/manufacturers/{pk}/", headers={"If-None-Match": '"1"'})
-    assert (unchanged.status_code, unchanged.text, unchanged.headers["etag"]) == (304, "", '"1"')
-    assert api.get(f"/api/manufacturers/{pk}/", headers={"If-None-Match": 'W/"1"'}).status_code == 200
+    first = api.get(f"/api/manufacturers/{pk}/").headers["etag"]
+    assert re.fullmatch(r'"1-[0-9a-f]{12}"', first)
+    unchanged = api.get(f"/api/manufacturers/{pk}/", headers={"If-None-Match": first})
+    assert (unchanged.status_code, unchanged.text, unchanged.headers["etag"]) == (304, "", first)
+    assert api.get(f"/api/manufacturers/{pk}/", headers={"If-None-Match": f"W/{first}"}).status_code == 304
+    assert api.get(f"/api/manufacturers/{pk}/", headers={"If-None-Match": "*"}).status_code == 304
     patched = api.patch(f"/api/manufacturers/{pk}/", {"name": "Dell Inc."})
-    assert patched.headers["etag"] == '"2"'
-    assert api.get(f"/api/manufacturers/{pk}/", headers={"If-None-Match": '"1"'}).status_code == 200
-    assert api.get(f"/api/manufacturers/{pk}/", headers={"If-None-Match": '"1", "2"'}).status_code == 304
+    second = api.get(f"/api/manufacturers/{pk}/").headers["etag"]
+    assert patched.headers["etag"] == second and second.startswith('"2-')
+    assert api.get(f"/api/manufacturers/{pk}/", headers={"If-None-Match": first}).status_code == 200
+    assert api.get(f"/api/manufacturers/{pk}/", headers={"If-None-Match": f'{first}, {second}'}).status_code == 304
+
+
+def test_a_nested_change_changes_the_etag(api):
+    maker = api.create("manufacturers", {"name": "Dell"})["id"]
+    model = api.create("assetmodels", {"name": "R640", "type": "data center", "manufacturer": maker})["id"]
+    before = api.get(f"/api/assetmodels/{model}/").headers["etag"]
+    api.patch(f"/api/manufacturers/{maker}/", {"name": "Dell Inc."})
+    after = api.get(f"/api/assetmodels/{model}/", headers={"If-None-Match": before})
+    assert after.status_code == 200 and after.json["manufacturer"]["name"] == "Dell Inc."
+    assert after.headers["etag"] != before and after.headers["etag"].startswith('"1-')  # its own stream: still 1
     asset = Builder(api).create(CATALOG["data-center-assets"])["id"]
     api.patch(f"/api/data-center-assets/{asset}/", {"hostname": "h"})
-    assert api.get(f"/api/base-objects/{asset}/").headers["etag"] == '"2"'  # the same stream, polymorphic
+    assert api.get(f"/api/base-objects/{asset}/").headers["etag"].startswith('"2-')  # polymorphic: the same stream
 
 
 def test_a_write_on_a_stale_etag_is_412_and_applies_nothing(api):
     pk = api.create("manufacturers", {"name": "Dell"})["id"]
-    assert api.patch(f"/api/manufacturers/{pk}/", {"name": "A"}, headers={"If-Match": '"1"'}).status_code == 200
-    stale = api.patch(f"/api/manufacturers/{pk}/", {"name": "B"}, headers={"If-Match": '"1"'})
-    assert (stale.status_code, stale.json, stale.headers["etag"]) == (
-        412, {"detail": 'The record has changed since: its ETag is now "2".'}, '"2"')
-    assert api.put(f"/api/manufacturers/{pk}/", {"name": "C"}, headers={"If-Match": 'W/"2"'}).status_code == 412
+    tag = api.get(f"/api/manufacturers/{pk}/").headers["etag"]
+    assert api.patch(f"/api/manufacturers/{pk}/", {"name": "A"}, headers={"If-Match": tag}).status_code == 200
+    stale = api.patch(f"/api/manufacturers/{pk}/", {"name": "B"}, headers={"If-Match": tag})
+    assert (stale.status_code, stale.json) == (412, {"detail": "The record has changed since: it is at version 2 now."})
+    current = api.get(f"/api/manufacturers/{pk}/").headers["etag"]
+    assert api.put(f"/api/manufacturers/{pk}/", {"name": "C"}, headers={"If-Match": f"W/{current}"}).status_code == 412
+    for odd in ('"²"', '"99999999999999999999999"', "garbage"):
+        assert api.patch(f"/api/manufacturers/{pk}/", {"name": "C"}, headers={"If-Match": odd}).status_code == 412
     assert api.delete(f"/api/manufacturers/{pk}/", headers={"If-Match": '"7"'}).status_code == 412
     assert api.get(f"/api/manufacturers/{pk}/").json["name"] == "A"
     assert api.get(f"/api/manufacturers/{pk}/history/").json["count"] == 2  # nothing stored by the refused ones

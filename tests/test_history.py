@@ -120,7 +120,9 @@ def test_the_event_feed_in_store_order_resumable_and_filtered(api):
     for params, error in (({"after": "x"}, {"after": ["A valid non-negative number is required."]}),
                           ({"resource": "nothing"}, {"resource": ['"nothing" is not a resource.']}),
                           ({"id": "1"}, {"id": ["An id needs its resource (resource=<prefix>)."]}),
-                          ({"wait": "-1"}, {"wait": ["A valid non-negative number is required."]})):
+                          ({"wait": "-1"}, {"wait": ["A valid non-negative number is required."]}),
+                          ({"after": str(2**63)}, {"after": ["A valid non-negative number is required."]}),
+                          ({"resource": "manufacturers", "id": "²"}, {"id": ["A valid integer is required."]})):
         bad = api.get("/api/events/", params)
         assert (bad.status_code, bad.json) == (400, error)
 

@@ -182,7 +182,7 @@ class Runtime:
             self.projector = Projector(self.write_engine, self.store, self.schema)
             self.ids = IdAllocator(self.write_engine)
             self.store.references.catch_up()  # a store from before the index, or restored from its events
-            self.store.chain.catch_up()  # events stored without links (a release before the chain, a restore)
+            self.store.chain.catch_up(only_new=True)  # a store from a release before the chain
             if self.projector.reset:  # read tables made anew for a changed catalogue: replay before serving
                 self.projector.catch_up()
             self.commands = Commands(self.store, self.ids)
