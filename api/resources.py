@@ -11,7 +11,7 @@ import msgspec
 
 from commands.catalog import Resource
 from commands.handlers import Written
-from commands.validation import ValidationFailed
+from commands.validation import ValidationFailed, parse_instant
 from projections.as_of import detail_as_of
 from projections.render import render_written
 from workers.runtime import Runtime
@@ -92,14 +92,11 @@ def _if_match(req: falcon.Request) -> set[int] | None:
 
 
 def instant(raw: str) -> dt.datetime:
-    """An ISO 8601 instant (UTC when it names no zone); 400 naming ``as_of`` otherwise."""
-    try:
-        moment = dt.datetime.fromisoformat(raw) if len(raw) <= 64 else None
-    except ValueError:
-        moment = None
+    """``as_of``: an ISO 8601 instant (400 naming it otherwise)."""
+    moment = parse_instant(raw)
     if moment is None:
         raise ValidationFailed({"as_of": ["Enter an ISO 8601 instant, e.g. 2026-12-02T17:00:00Z."]})
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return moment
 
 
 class _Base:

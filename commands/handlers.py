@@ -387,6 +387,20 @@ class Commands:
         record.convert(to.name, values, actor)
         batch.add(record)
 
+    def add_or_load(self, res: Resource, together: dict, values: dict, actor, batch: _Batch) -> tuple[Record, bool]:
+        """The record of ``res`` whose unique-together fields hold ``together`` (False), or a new one with
+        ``together | values`` planned in ``batch`` (True). One made by another command between the lookup and
+        the claim makes the command run again (:meth:`atomic` retries), so it then finds that one."""
+        pk = self.find_together(res.name, together)
+        if pk is not None:
+            return self.load(res, pk), False
+        try:
+            return self.add(res, together | values, actor, batch), True
+        except ValidationFailed as ex:
+            if not any(key in ex.errors for key in (*together, self._unique_error(res, tuple(together))[0])):
+                raise
+            raise RecordConflictError(f"{res.name} {together} made meanwhile") from None
+
     def atomic(self, plan: Callable[[_Batch], object]) -> tuple[object, int]:
         """Run ``plan`` (which adds to a batch with :meth:`add`, :meth:`change`, :meth:`remove`) and append its
         events in one save: (what ``plan`` returned, store position). Runs again on a lost race."""

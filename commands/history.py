@@ -21,23 +21,38 @@ KINDS = {Record.Created: "created", Record.Updated: "changed", Record.Deleted: "
          Record.Converted: "converted"}
 
 
-def stream_of(store: RalphStore, family: str, pk: int) -> list[tuple[int, object]]:
-    """(store position, domain event) of the stream of record ``pk`` of the id space ``family``, in order."""
-    events = store.recorder.events_record_cls.__table__
+def _events_table(store: RalphStore):
+    """The event store's table."""
+    return store.recorder.events_record_cls.__table__
+
+
+def _read(store: RalphStore, *where, order, limit: int | None = None) -> list[tuple[int, object]]:
+    """(store position, domain event) of the stored events matching ``where``, read through the store's mapper."""
+    events = _events_table(store)
+    query = select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic,
+                   events.c.state).where(*where).order_by(order(events)).limit(limit)
     with store.recorder.datastore.engine.connect() as conn:
-        rows = conn.execute(select(events.c.id, events.c.originator_id, events.c.originator_version,
-                                   events.c.topic, events.c.state)
-                            .where(events.c.originator_id == record_id(family, pk))
-                            .order_by(events.c.originator_version)).all()
+        rows = conn.execute(query).all()
     return [(row.id, store.mapper.to_domain_event(StoredEvent(row.originator_id, row.originator_version,
                                                               row.topic, bytes(row.state)))) for row in rows]
+
+
+def stream_of(store: RalphStore, family: str, pk: int) -> list[tuple[int, object]]:
+    """(store position, domain event) of the stream of record ``pk`` of the id space ``family``, in order."""
+    return _read(store, _events_table(store).c.originator_id == record_id(family, pk),
+                 order=lambda t: t.c.originator_version)
+
+
+def _of(res: Resource, ev) -> bool:
+    """True when record event ``ev`` is of a record of ``res`` (or was, before a conversion)."""
+    return (res.polymorphic and CATALOG[ev.resource].base_object) or res.name in (ev.resource,
+                                                                                 getattr(ev, "previous", None))
 
 
 def stream(store: RalphStore, res: Resource, pk: int) -> list[tuple[int, object]]:
     """:func:`stream_of` record ``pk``; empty when the record never was one of ``res``."""
     found = stream_of(store, res.family, pk)
-    kinds = {getattr(ev, name, None) for _pos, ev in found for name in ("resource", "previous")}
-    return found if res.polymorphic or res.name in kinds else []
+    return found if any(_of(res, ev) for _pos, ev in found) else []
 
 
 def entries(store: RalphStore, res: Resource, pk: int) -> list[dict]:
@@ -55,21 +70,15 @@ def feed(store: RalphStore, after: int, limit: int, res: Resource | None = None,
          scan: int = 10_000) -> tuple[list[dict], int]:
     """The changes stored after position ``after`` (at most ``limit``; of ``res``, of its record ``pk``), and
     the position to go on from (the last one looked at: at most ``scan`` events are read per call)."""
-    events = store.recorder.events_record_cls.__table__
-    query = select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic,
-                   events.c.state).where(events.c.id > after, events.c.topic.in_(RECORD_TOPICS))
+    events = _events_table(store)
+    where = [events.c.id > after, events.c.topic.in_(RECORD_TOPICS)]
     if pk is not None:
-        query = query.where(events.c.originator_id == record_id(res.family, pk))
-    with store.recorder.datastore.engine.connect() as conn:
-        rows = conn.execute(query.order_by(events.c.id).limit(limit if res is None else scan)).all()
+        where.append(events.c.originator_id == record_id(res.family, pk))
     found, users, last = [], {}, after
-    for row in rows:
-        last = row.id
-        ev = store.mapper.to_domain_event(StoredEvent(row.originator_id, row.originator_version, row.topic,
-                                                      bytes(row.state)))
-        if res is None or (res.polymorphic and CATALOG[ev.resource].base_object) \
-                or res.name in (ev.resource, getattr(ev, "previous", None)):
-            found.append({**_entry(store, row.id, ev, users), "id": ev.pk})
+    for position, ev in _read(store, *where, order=lambda t: t.c.id, limit=limit if res is None else scan):
+        last = position
+        if res is None or _of(res, ev):
+            found.append({**_entry(store, position, ev, users), "id": ev.pk})
             if len(found) == limit:
                 break
     return found, last

@@ -9,11 +9,9 @@ later one runs again with the new value, so no number is given twice.
 from __future__ import annotations
 
 import pycountry
-from eventsourcing.persistence import RecordConflictError
 
 from .catalog import CATALOG
 from .catalog.choices import COUNTRIES, COUNTRY_CODES
-from .validation import ValidationFailed
 
 #: Digits of the counter (Ralph's ``ASSET_HOSTNAME_TEMPLATE["counter_length"]``).
 COUNTER_LENGTH = 5
@@ -45,17 +43,11 @@ class Counters:
         res = CATALOG["asset-last-hostnames"]
         record = self.records.get((prefix, postfix))
         if record is None:
-            pk = self.commands.find_together(res.name, {"prefix": prefix, "postfix": postfix})
-            if pk is None:
-                try:
-                    record = self.commands.add(res, {"prefix": prefix, "postfix": postfix, "counter": 1},
-                                               self.actor, self.batch)
-                except ValidationFailed:  # made by another command since it was looked up: run again, raise it
-                    raise RecordConflictError(f"hostname counter {prefix!r} made meanwhile") from None
-                self.records[(prefix, postfix)] = record
-                return _format(record.values)
-            record = self.commands.load(res, pk)
+            record, made = self.commands.add_or_load(res, {"prefix": prefix, "postfix": postfix}, {"counter": 1},
+                                                     self.actor, self.batch)
             self.records[(prefix, postfix)] = record
+            if made:
+                return _format(record.values)
         self.commands.change(res, record, {"counter": record.values["counter"] + 1}, self.actor, self.batch)
         return _format(record.values)
 

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 
-from eventsourcing.persistence import IntegrityError, RecordConflictError
+from eventsourcing.persistence import IntegrityError
 
 from .catalog import CATALOG, Resource
 from .catalog.actions import ACTIONS, Action, Param
@@ -574,20 +574,12 @@ def _stock(param: str, sign: int):
 def _release_accessories(run: Run) -> None:
     """``quantity`` more of the accessory given to ``user`` (their assignment made when they have none)."""
     users = CATALOG["accessory-stock-users"]
-    user, quantity, field_ = run.params["user"], run.params["quantity"], users.get("quantity")
-    pk = run.commands.find_together(users.name, {"accessory": run.pk, "user": user})
-    if pk is None:
-        try:
-            run.commands.add(users, {"accessory": run.pk, "user": user,
-                                     "quantity": _within(field_, quantity, "quantity")}, run.actor, run.batch)
-        except ValidationFailed as ex:
-            if "quantity" in ex.errors:
-                raise
-            raise RecordConflictError("accessory given to the user meanwhile: run again") from None
-        return
-    link = run.commands.load(users, pk)
-    total = _within(field_, link.values["quantity"] + quantity, "quantity")
-    run.commands.change(users, link, {"quantity": total}, run.actor, run.batch)
+    quantity, field_ = run.params["quantity"], users.get("quantity")
+    link, made = run.commands.add_or_load(users, {"accessory": run.pk, "user": run.params["user"]},
+                                          {"quantity": quantity}, run.actor, run.batch)
+    total = _within(field_, quantity if made else link.values["quantity"] + quantity, "quantity")  # else: no run
+    if not made:
+        run.commands.change(users, link, {"quantity": total}, run.actor, run.batch)
 
 
 def _shown(res: Resource, f: Field, state: dict, records) -> object:

@@ -55,6 +55,17 @@ def naive_iso(moment: dt.datetime) -> str:
     return moment.isoformat()
 
 
+def parse_instant(raw: str) -> dt.datetime | None:
+    """An ISO 8601 instant (UTC when it names no zone, as every timestamp shown); None when it is none."""
+    try:
+        moment = dt.datetime.fromisoformat(raw) if len(raw) <= 64 else None
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def now_iso() -> str:
     """The current time, rendered like every other timestamp."""
     return naive_iso(dt.datetime.now(dt.UTC))

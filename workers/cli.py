@@ -13,7 +13,7 @@ import time
 
 from commands.catalog import CATALOG
 from commands.config import Settings
-from commands.validation import ValidationFailed
+from commands.validation import ValidationFailed, parse_instant
 
 from .runtime import Runtime
 
@@ -230,14 +230,11 @@ def history(args) -> int:
         return 2
     rt = _runtime()
     if args.as_of:
-        import datetime as dt
-
-        try:
-            moment = dt.datetime.fromisoformat(args.as_of)
-        except ValueError:
+        moment = parse_instant(args.as_of)
+        if moment is None:
             print(f"--as-of wants an ISO 8601 instant, got {args.as_of!r}", file=sys.stderr)
             return 2
-        doc = detail_as_of(rt.store, res, args.id, moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+        doc = detail_as_of(rt.store, res, args.id, moment)
         if doc is None:
             print(f"no {res.name} {args.id} at {args.as_of}", file=sys.stderr)
             return 1
