@@ -343,8 +343,10 @@ class Commands:
         self._sync_through(res, pk, [], values, actor, batch)
         return record
 
-    def change(self, res: Resource, record: Record, values: dict, actor, batch: _Batch) -> None:
-        """Plan setting validated ``values`` on ``record`` (write rules and claims applied)."""
+    def change(self, res: Resource, record: Record, values: dict, actor, batch: _Batch,
+               transition: dict | None = None) -> None:
+        """Plan setting validated ``values`` on ``record`` (write rules and claims applied); given the
+        ``transition`` run that sets them, its event is stored even when nothing changes."""
         pk = record.pk
         values = values | run_hooks(self, res, pk, {**record.values, **values}, record.values)
         changes = {k: [record.values.get(k), v] for k, v in values.items() if record.values.get(k) != v}
@@ -355,10 +357,15 @@ class Commands:
             for f in res.stored_fields:
                 if f.through and f.name in changes:
                     self._sync_through(res, pk, changes[f.name][0] or [], values, actor, batch)
+        if transition is not None:
+            record.transition(changes, actor, transition)
+            batch.add(record)
+        elif changes:
             record.update(changes, actor)
             batch.add(record)
 
-    def convert(self, res: Resource, record: Record, to: Resource, values: dict, actor, batch: _Batch) -> None:
+    def convert(self, res: Resource, record: Record, to: Resource, values: dict, actor, batch: _Batch,
+                transition: dict | None = None) -> None:
         """Plan turning ``record`` of ``res`` into a record of ``to`` (same id space and id) with ``values``:
         Ralph's conversions between back-office and data-center assets (neither has M2M through fields).
 
@@ -384,7 +391,7 @@ class Commands:
                            {n: sorted(ids) for n, ids in typed.items()})
         values = values | run_hooks(self, to, record.pk, values, None)
         self._claims(to, record.pk, record.values, values, batch, was=res)
-        record.convert(to.name, values, actor)
+        record.convert(to.name, values, actor, transition)
         batch.add(record)
 
     def add_or_load(self, res: Resource, together: dict, values: dict, actor, batch: _Batch) -> tuple[Record, bool]:

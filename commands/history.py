@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from .catalog import CATALOG, Resource
 from .catalog.fields import Field
-from .store import LEGACY_TOPICS, RECORD_EVENTS, Record, RalphStore, record_id
+from .store import CHANGES, LEGACY_TOPICS, RECORD_EVENTS, Record, RalphStore, record_id
 from .validation import naive_iso
 
 #: What each record event is, in a history entry.
-KINDS = {Record.Created: "created", Record.Updated: "changed", Record.Deleted: "deleted",
-         Record.Converted: "converted"}
+KINDS = {Record.Created: "created", Record.Updated: "changed", Record.Transitioned: "transition",
+         Record.Deleted: "deleted", Record.Converted: "converted"}
 
 
 def _events_table(store: RalphStore):
@@ -86,7 +86,7 @@ def feed(store: RalphStore, after: int, limit: int, res: Resource | None = None,
 
 def _entry(store: RalphStore, position: int, ev, users: dict) -> dict:
     res = CATALOG[ev.resource]
-    if isinstance(ev, Record.Updated):
+    if isinstance(ev, CHANGES):
         changes = {name: (old, new) for name, (old, new) in ev.changes.items()}
     elif isinstance(ev, Record.Deleted):
         changes = {name: (value, None) for name, value in ev.values.items()}
@@ -102,6 +102,8 @@ def _entry(store: RalphStore, position: int, ev, users: dict) -> dict:
                          for name, (old, new) in sorted(changes.items()) if old != new and _listed(res, name)}}
     if isinstance(ev, Record.Converted):
         entry["previous_resource"] = ev.previous
+    if getattr(ev, "transition", None) is not None:
+        entry["transition"] = ev.transition
     return entry
 
 

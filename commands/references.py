@@ -131,11 +131,11 @@ class Change:
 
 def delta(events: Iterable) -> Change:
     """The :class:`Change` of record events, in order."""
-    from .store import Record  # the store imports this module
+    from .store import RECORD_EVENTS, Record  # the store imports this module
 
     change = Change()
     for ev in events:
-        if not isinstance(ev, (Record.Created, Record.Updated, Record.Deleted, Record.Converted)) \
+        if not isinstance(ev, RECORD_EVENTS) \
                 or not in_catalog(ev.resource):
             continue
         if isinstance(ev, Record.Created):

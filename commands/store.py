@@ -67,6 +67,19 @@ class Record(Aggregate):
         changes: dict
         actor: int | None
 
+    class Transitioned(Aggregate.Event):
+        """A run of a workflow transition made ``changes`` (perhaps none) by ``actor``; ``transition`` is
+        ``{"id", "name", "parameters"}``, the parameters as validated. (Not a subclass of ``Updated``: the
+        aggregate's class remakes its event classes, see :data:`CHANGES`.)"""
+
+        TOPIC = "ralph-es:Record.Transitioned"
+        class_version = 1
+        resource: str
+        pk: int
+        changes: dict
+        actor: int | None
+        transition: dict
+
     class Deleted(Aggregate.Event):
         """The record was deleted; ``values`` keeps what was removed, for the audit trail."""
 
@@ -80,16 +93,23 @@ class Record(Aggregate):
     class Converted(Aggregate.Event):
         """The record became a record of ``resource``, another resource of its id space (Ralph's conversion of
         a back-office asset into a data-center asset and back): ``values`` are its values there,
-        ``previous`` and ``previous_values`` what it was."""
+        ``previous`` and ``previous_values`` what it was; ``transition`` the run that converted it, as in
+        :class:`Transitioned` (None in events stored before version 2)."""
 
         TOPIC = "ralph-es:Record.Converted"
-        class_version = 1
+        class_version = 2
         resource: str
         pk: int
         values: dict
         previous: str
         previous_values: dict
         actor: int | None
+        transition: dict | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            """Version 1 did not name the run."""
+            state["transition"] = None
 
     @staticmethod
     def create_id(resource: str, pk: int, **_) -> UUID:
@@ -106,16 +126,27 @@ class Record(Aggregate):
         """Record ``changes`` = {field: [old, new]} made by ``actor``."""
         self._updated(self.resource, self.pk, changes, actor)
 
+    def transition(self, changes: dict, actor: int | None, transition: dict) -> None:
+        """Record the run of ``transition`` by ``actor`` and the ``changes`` it made."""
+        self._transitioned(self.resource, self.pk, changes, actor, transition)
+
     def delete(self, values: dict, actor: int | None) -> None:
         """Record the deletion; ``values`` keeps what was removed for the audit trail."""
         self._deleted(self.resource, self.pk, values, actor)
 
-    def convert(self, resource: str, values: dict, actor: int | None) -> None:
+    def convert(self, resource: str, values: dict, actor: int | None, transition: dict | None = None) -> None:
         """Record that the record is now one of ``resource`` (same id space, same id) with ``values``."""
-        self._converted(resource, self.pk, values, self.resource, dict(self.values), actor)
+        self._converted(resource, self.pk, values, self.resource, dict(self.values), actor, transition)
 
     @event(Updated)
     def _updated(self, resource: str, pk: int, changes: dict, actor: int | None) -> None:
+        self._apply(changes)
+
+    @event(Transitioned)
+    def _transitioned(self, resource: str, pk: int, changes: dict, actor: int | None, transition: dict) -> None:
+        self._apply(changes)
+
+    def _apply(self, changes: dict) -> None:
         for name, (_old, new) in changes.items():
             self.values[name] = new
 
@@ -125,7 +156,7 @@ class Record(Aggregate):
 
     @event(Converted)
     def _converted(self, resource: str, pk: int, values: dict, previous: str, previous_values: dict,
-                   actor: int | None) -> None:
+                   actor: int | None, transition: dict | None) -> None:
         self.resource = resource
         self.values = dict(values)
 
@@ -190,7 +221,9 @@ for _topic, _cls in LEGACY_TOPICS.items():
 DELETED_TOPICS = (Record.Deleted.TOPIC, *(t for t, c in LEGACY_TOPICS.items() if c is Record.Deleted))
 
 
-RECORD_EVENTS = (Record.Created, Record.Updated, Record.Deleted, Record.Converted)
+RECORD_EVENTS = (Record.Created, Record.Updated, Record.Transitioned, Record.Deleted, Record.Converted)
+#: The record events that carry ``changes`` = {field: [old, new]}.
+CHANGES = (Record.Updated, Record.Transitioned)
 
 
 class CatalogueMapper(Mapper):

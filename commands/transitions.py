@@ -328,13 +328,14 @@ def _run_one(commands: Commands, transition: Transition, record, params: dict, a
         if effect is not None:
             effect(current)
     before = record.values.get("status")
+    ran = {"id": transition.pk, "name": transition.name, "parameters": params}
     if current.converted is not None:  # the object is now one of another resource (its status set there)
         res, values = current.converted
-        commands.convert(transition.model, record, res, values, actor, batch)
+        commands.convert(transition.model, record, res, values, actor, batch, ran)
     else:
         if transition.target != KEEP_STATUS:
             current.values["status"] = _target_value(res, transition)
-        commands.change(res, record, current.values, actor, batch)
+        commands.change(res, record, current.values, actor, batch, ran)
     history = CATALOG["transitions-history"]
     commands.add(history, {
         "transition_name": transition.name,

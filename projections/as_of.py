@@ -15,7 +15,7 @@ import datetime as dt
 
 from commands.catalog import CATALOG, Resource
 from commands.history import stream_of
-from commands.store import Record, RalphStore
+from commands.store import CHANGES, Record, RalphStore
 from commands.validation import naive_iso
 
 from .render import render
@@ -65,7 +65,7 @@ class AsOf:
                 break
             if isinstance(ev, Record.Created):
                 resource, values, created = ev.resource, dict(ev.values), ev.timestamp
-            elif isinstance(ev, Record.Updated):
+            elif isinstance(ev, CHANGES):
                 values.update({name: new for name, (_old, new) in ev.changes.items()})
             elif isinstance(ev, Record.Converted):
                 resource, values = ev.resource, dict(ev.values)

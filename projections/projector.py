@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
 from commands.ids import raise_counters
-from commands.store import RECORD_EVENTS, UNAVAILABLE, RalphStore, Record
+from commands.store import CHANGES, RECORD_EVENTS, UNAVAILABLE, RalphStore, Record
 from commands.validation import naive_iso
 
 from .render import MAX_DEPTH, render
@@ -316,7 +316,7 @@ class Projector:
                          VERSION: ev.originator_version}
                 self._write(conn, CATALOG[ev.resource], ev.pk, None, state, dirty)
                 loader.remember(ev.resource, ev.pk, state)
-            elif isinstance(ev, (Record.Updated, Record.Deleted)):
+            elif isinstance(ev, (*CHANGES, Record.Deleted)):
                 res, pk = CATALOG[ev.resource], ev.pk
                 found = loader.state(res.name, pk)
                 loader.forget(res.name, pk)

@@ -167,6 +167,13 @@ def test_a_run_changes_the_object_and_writes_its_history(api, asset):
         "logged_user": f"{H}/api/users/{root}/", "attachments": []}  # the last: Ralph-ES download links
     assert api.get("/api/transitions-history/", {"object_id": str(asset["id"]), "target": "used"}).json["count"] == 1
     assert api.get("/api/transitions-history/", {"transition_name": "other"}).json["count"] == 0
+    run_entry = api.get(f"/api/back-office-assets/{asset['id']}/history/", {"ordering": "-position"}).json
+    [newest, *_] = run_entry["results"]  # the object's own history names the run (issue 12)
+    release = api.get("/api/transitions/", {"name": "release"}).json["results"][0]["id"]
+    assert (newest["kind"], newest["user"]["id"], newest["transition"]) == ("transition", root, {
+        "id": release, "name": "release", "parameters": {"user": root, "remarks": "given to root", "accept": True}})
+    assert newest["changes"] == {"status": {"old": "new", "new": "in use"}, "user": {"old": None, "new": root},
+                                 "remarks": {"old": "", "new": "\ngiven to root"}}
 
 
 def test_runs_refused_as_ralph_refuses_them(api, asset):
@@ -399,6 +406,9 @@ def test_the_command_line_runs_a_transition(rt, api, asset):
     shown = api.get(f"/api/back-office-assets/{asset['id']}/").json
     assert (shown["status"], shown["user"]["username"], shown["remarks"]) == ("in use", "root", "\nby the operator")
     assert _history(api)[0]["logged_user"].endswith(f"/api/users/{shown['user']['id']}/")
+    table = subprocess.run([sys.executable, "-m", "workers.cli", "history", "back-office-assets", str(asset["id"])],
+                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=120).stdout
+    assert "transition 'release'" in table, table
 
 
 def test_integration_actions_are_recorded_no_ops_and_make_a_run_asynchronous(api):
@@ -427,6 +437,13 @@ def test_a_status_only_transition(api):
     [entry] = _history(api)
     assert (entry["source"], entry["target"], entry["kwargs"], entry["actions"]) == ("in_use", "for_deploy", "{}",
                                                                                       "[]")
+    _transition(api, name="touch", model="data_center.cluster", source=["for deploy"], target="0", actions=[])
+    assert api.post(f"/api/data_center/cluster/{cluster['id']}/transitions/touch/", {}).status_code == 201
+    runs = api.get(f"/api/clusters/{cluster['id']}/history/").json["results"]
+    assert [(e["kind"], e["transition"]["name"], e["changes"]) for e in runs[1:]] == [
+        ("transition", "release", {"status": {"old": "in use", "new": "for deploy"}}),
+        ("transition", "touch", {})]  # a run that changes nothing is in the history too
+    assert [e["version"] for e in runs] == [1, 2, 3]
 
 
 def test_a_release_report_is_generated_stored_and_downloadable(api, asset):
@@ -596,6 +613,8 @@ def test_conversions_keep_the_base_object_id(api, asset):
                                                                            "back-office-assets")
     assert history[-1]["changes"]["status"] == {"old": "new", "new": "in use"}
     assert history[-1]["changes"]["rack"] == {"old": None, "new": rack}
+    assert history[-1]["transition"]["name"] == "to dc" and history[-1]["transition"]["parameters"] == {
+        "rack": rack, "position": 3, "model": model, "service_env": env}
     assert api.get(f"/api/back-office-assets/{pk}/history/").json["count"] == 3
     # and back, keeping the status (Ralph maps it by name: "in use" is "used" in both)
     _transition(api, name="to bo", model="data_center.datacenterasset", source=["in use"], target="0",

@@ -217,6 +217,12 @@ def projections_rebuild(args) -> int:
     return _stalled(rt)
 
 
+def _kind(entry: dict) -> str:
+    """An entry's kind, with the transition that made it."""
+    ran = entry.get("transition")
+    return entry["kind"] if ran is None else f"{entry['kind']} {ran['name']!r} {json.dumps(ran['parameters'])}"
+
+
 def history(args) -> int:
     """A record's history (a table, or JSON), or with ``--as-of`` the representation it had then."""
     from commands.catalog import resource
@@ -254,7 +260,7 @@ def history(args) -> int:
     for e in found:
         changes = "\n".join(f"{name}: {c['old']!r} → {c['new']!r}" for name, c in e["changes"].items())
         table.add_row(str(e["position"]), str(e["version"]), e["timestamp"],
-                      (e["user"] or {}).get("username") or "-", e["kind"], changes)
+                      (e["user"] or {}).get("username") or "-", _kind(e), changes)
     Console(width=200).print(table)
     return 0
 
