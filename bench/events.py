@@ -7,7 +7,7 @@ What it measures, per database, all in one process (no API, no rq worker):
               ``sn`` and ``barcode``, one transaction appending the events).
               Nothing is projected in between. Events = store head after - before.
 2. catch-up - ``rt.projector.catch_up()`` of just the events appended in step 1.
-3. rebuild  - ``rt.projector.rebuild()``: empty the read model, replay the whole store.
+3. rebuild  - ``rebuild(rt.projector)``: a new generation from the whole store, then the switch-over.
 
 Databases: ``sqlite`` is a file in a temporary directory (embedded mode);
 ``postgres`` is a fresh database ``ralph_es_bench_<hex>`` on
@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from commands.catalog import CATALOG
 from commands.config import Settings
+from projections.generations import rebuild
 from workers.runtime import Runtime
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -66,7 +67,7 @@ def run(database_url: str, n: int) -> dict:
         assert rt.projector.position() == head
 
         t0 = time.perf_counter()
-        rt.projector.rebuild()
+        rebuild(rt.projector)
         rebuild_s = time.perf_counter() - t0
         assert rt.projector.position() == head
         return {"commands": n, "appended": appended, "append_s": append_s, "catch_up_s": catch_up_s,

@@ -12,12 +12,12 @@ import datetime as dt
 import logging
 import threading
 import time
+import zlib
 from collections import defaultdict
 from decimal import Decimal
 
 import msgspec
-from sqlalchemy import (BigInteger, Column, DateTime, Integer, String, Table, Text, bindparam, delete, func, insert,
-                        select, text, update)
+from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
@@ -117,23 +117,12 @@ class Projector:
         self.store = store
         self.schema = schema or default_schema()
         self.name = name
-        self.positions = Table(
-            f"{self.schema.prefix}read_positions", self.schema.metadata,
-            Column("name", String(64), primary_key=True),
-            Column("position", BigInteger, nullable=False),
-            extend_existing=True,
-        )
-        #: The event this projector could not apply (one row per projection, while it is stalled).
-        self.failures = Table(
-            f"{self.schema.prefix}read_failures", self.schema.metadata,
-            Column("name", String(64), primary_key=True),
-            Column("position", BigInteger, nullable=False),
-            Column("event", Text, nullable=False),
-            Column("error", Text, nullable=False),
-            Column("since", DateTime, nullable=False),
-            Column("attempts", Integer, nullable=False),
-            extend_existing=True,
-        )
+        #: The advisory lock of this read model's batches (one per generation: a rebuild never waits on live ones).
+        self.lock_key = LOCK_KEY + zlib.crc32(self.schema.prefix.encode())
+        #: How logs name this projection ("next_main": a generation being built).
+        self.label = self.schema.prefix + name
+        self.positions = self.schema.positions
+        self.failures = self.schema.failures
         self._local = threading.Lock()
         self._backoff = 0.0
         self._retry_at = 0.0
@@ -141,7 +130,7 @@ class Projector:
         #: True when the read tables were made anew for a changed catalogue (the store is to be replayed).
         self.reset = self.schema.create(engine)
         with self.engine.begin() as conn:
-            self._lock(conn)
+            self.lock(conn)
             self._recount_missing(conn)
 
     # position -----------------------------------------------------------
@@ -173,9 +162,10 @@ class Projector:
         if moved.rowcount != 1:
             raise RuntimeError("projection position moved under this projector")
 
-    def _lock(self, conn: Connection) -> None:
+    def lock(self, conn: Connection) -> None:
+        """Take this read model's projection lock for the transaction (SQLite: its write lock is the lock)."""
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.lock_key})
 
     # catch-up -----------------------------------------------------------
     def catch_up(self, until: int | None = None, progress=None) -> int:
@@ -210,14 +200,18 @@ class Projector:
     def _batch(self, limit: int) -> tuple[int, int | None, int]:
         """Apply up to ``limit`` events in one transaction: (start position, last applied or None, count)."""
         with self.engine.begin() as conn:
-            self._lock(conn)
-            start = self.position(conn)
-            page = self.store.recorder.select_notifications(start=start, limit=limit, inclusive_of_start=False)
-            if not page:
-                return start, None, 0
-            self._apply(conn, [self.store.mapper.to_domain_event(n) for n in page])
-            self._advance(conn, start, page[-1].id)
-            self._clear_failure(conn, page[-1].id)
+            self.lock(conn)
+            return self.step(conn, limit)
+
+    def step(self, conn: Connection, limit: int) -> tuple[int, int | None, int]:
+        """Apply up to ``limit`` events in the caller's transaction, which holds the lock: as :meth:`_batch`."""
+        start = self.position(conn)
+        page = self.store.recorder.select_notifications(start=start, limit=limit, inclusive_of_start=False)
+        if not page:
+            return start, None, 0
+        self._apply(conn, [self.store.mapper.to_domain_event(n) for n in page])
+        self._advance(conn, start, page[-1].id)
+        self._clear_failure(conn, page[-1].id)
         return start, page[-1].id, len(page)
 
     def _isolate(self) -> int | None:
@@ -237,7 +231,7 @@ class Projector:
         """Record the event after the position as unappliable; log it when it is news."""
         error = f"{type(ex).__name__}: {ex}"
         with self.engine.begin() as conn:
-            self._lock(conn)
+            self.lock(conn)
             position = self.position(conn)
             page = self.store.recorder.select_notifications(start=position, limit=1, inclusive_of_start=False)
             if not page:
@@ -256,14 +250,14 @@ class Projector:
         self._retry_at = time.monotonic() + self._backoff
         if news:
             log.error("projection %s stalled at event %s (%s); the read model stays at %s: %s",
-                      self.name, page[0].id, event, position, error, exc_info=ex)
+                      self.label, page[0].id, event, position, error, exc_info=ex)
         return position
 
     def _clear_failure(self, conn: Connection, position: int) -> None:
         """Forget a failure at or before ``position`` (its event is applied now)."""
         f = self.failures
         if conn.execute(delete(f).where(f.c.name == self.name, f.c.position <= position)).rowcount:
-            log.warning("projection %s resumed: applied up to event %s", self.name, position)
+            log.warning("projection %s resumed: applied up to event %s", self.label, position)
         self._backoff = self._retry_at = 0.0
 
     def _backing_off(self) -> bool:
@@ -277,21 +271,6 @@ class Projector:
             self._backoff = 0.0
         self._retry_at = 0.0
         return False
-
-    def rebuild(self, progress=None) -> int:
-        """Empty the read model and replay the whole store into it."""
-        with self._local, self.engine.begin() as conn:
-            self._lock(conn)
-            # a recorded failure stays: replaying into it again is not news (it is cleared once applied)
-            tables = [t for t in reversed(self.schema.all_tables) if t not in (self.failures, self.schema.catalogue)]
-            if conn.dialect.name == "postgresql":  # one statement, and no dead rows left behind
-                conn.execute(text("TRUNCATE " + ", ".join(conn.dialect.identifier_preparer.format_table(t)
-                                                          for t in tables)))
-            else:
-                for table in tables:
-                    conn.execute(delete(table))
-        self._retry_at = 0.0  # replay now, even while backing off
-        return self.catch_up(progress=progress)
 
     # applying -----------------------------------------------------------
     def _apply(self, conn: Connection, events: list) -> None:

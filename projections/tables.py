@@ -122,6 +122,30 @@ class ReadSchema:
             Column("name", String(64), primary_key=True),
             Column("rows", BigInteger, nullable=False),
         )
+        #: The position of the last event applied, per projection.
+        self.positions = Table(
+            f"{prefix}read_positions", self.metadata,
+            Column("name", String(64), primary_key=True),
+            Column("position", BigInteger, nullable=False),
+        )
+        #: The event a projection could not apply (one row per projection, while it is stalled).
+        self.failures = Table(
+            f"{prefix}read_failures", self.metadata,
+            Column("name", String(64), primary_key=True),
+            Column("position", BigInteger, nullable=False),
+            Column("event", Text, nullable=False),
+            Column("error", Text, nullable=False),
+            Column("since", DateTime, nullable=False),
+            Column("attempts", Integer, nullable=False),
+        )
+        #: Which generation of the read model these tables are (one row; none: the first), when its build
+        #: started and since when it is served (see :mod:`projections.generations`).
+        self.generation = Table(
+            f"{prefix}read_generation", self.metadata,
+            Column("number", Integer, primary_key=True, autoincrement=False),
+            Column("started", DateTime, nullable=False),
+            Column("live_since", DateTime),
+        )
         #: The :func:`catalogue_fingerprint` the tables were made for.
         self.catalogue = Table(
             f"{prefix}read_catalogue", self.metadata,
@@ -185,7 +209,8 @@ class ReadSchema:
         if reset:
             log.warning("the catalogue changed since the read model was made: dropping %d read tables to "
                         "replay the store", len(ours))
-            self._drop(engine, ours)
+            with engine.begin() as conn:
+                self.drop(conn, ours)
             tables -= set(ours)
         if not postgresql:
             skipped |= {index.name for index in self.postgresql_indexes}
@@ -206,14 +231,14 @@ class ReadSchema:
         return reset
 
     @staticmethod
-    def _drop(engine, names: list[str]) -> None:
-        with engine.begin() as conn:
-            quoted = [conn.dialect.identifier_preparer.quote(name) for name in names]
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(quoted)} CASCADE"))
-            else:
-                for name in quoted:
-                    conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    def drop(conn, names: list[str]) -> None:
+        """Drop the tables ``names`` in the caller's transaction."""
+        quoted = [conn.dialect.identifier_preparer.quote(name) for name in names]
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(quoted)} CASCADE"))
+        else:
+            for name in quoted:
+                conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
     def table(self, res: Resource) -> Table:
         """The table holding records of ``res`` (base-objects: the shared table)."""
@@ -221,7 +246,7 @@ class ReadSchema:
 
     @property
     def all_tables(self) -> list[Table]:
-        """Every table, those the projector adds (positions, failures) included, parents first."""
+        """Every table, parents first."""
         return list(self.metadata.sorted_tables)
 
 

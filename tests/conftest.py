@@ -132,7 +132,10 @@ def empty_store(rt: Runtime) -> None:
     """
     from sqlalchemy import text
 
+    from projections.generations import drop_next
     from projections.projector import LOCK_KEY
+
+    drop_next(rt.write_engine)  # a rebuild's generation, left half built
 
     names = [t.name for t in rt.schema.all_tables] + ["ralph_es_id_counters", "ralphes_events",
                                                       "ralph_es_references", "ralph_es_chain"]
@@ -245,7 +248,7 @@ def snapshot(rt: Runtime) -> dict:
 
     with rt.read_engine.connect() as conn:
         return {t.name: sorted(tuple(r) for r in conn.execute(select(t)))
-                for t in rt.schema.all_tables if t.name != "read_positions"} | {
+                for t in rt.schema.all_tables if t.name not in ("read_positions", "read_generation", "read_catalogue")} | {
             "position": rt.projector.position()}
 
 

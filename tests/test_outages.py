@@ -28,6 +28,7 @@ from api.app import create_app
 from api.auth import check_credentials
 from commands.config import Settings
 from commands.passwords import api_token
+from projections.generations import rebuild
 from workers.runtime import Runtime
 
 pytestmark = pytest.mark.slow
@@ -167,7 +168,7 @@ class Deployment:
         self.worker.terminate()
         self.worker.wait(timeout=20)
         live = snapshot(self.rt)
-        self.rt.projector.rebuild()
+        rebuild(self.rt.projector)
         assert snapshot(self.rt) == live
 
     def close(self) -> None:

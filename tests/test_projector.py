@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ from sqlalchemy import event, inspect, select, text
 
 from commands.catalog import CATALOG, RESOURCES
 from commands.config import Settings
+from projections.generations import rebuild
 from projections.projector import Projector
 from projections.tables import ReadSchema
 from workers.runtime import Runtime
@@ -107,7 +109,7 @@ def test_position_moves_only_by_compare_and_set(rt):
 def test_rebuild_reproduces_the_live_read_model(rt):
     assert rt.dispatcher.wait_for(_seed(rt))
     live = snapshot(rt)
-    rt.projector.rebuild()
+    rebuild(rt.projector)
     assert snapshot(rt) == live
 
 
@@ -126,7 +128,8 @@ def test_cli_rebuild_and_status(rt, api):
     status = subprocess.run([sys.executable, "-m", "workers.cli", "projections", "status"],
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     redis = "" if rt.settings.embedded else "redis: reachable\n"
-    assert status.stdout == f"database: reachable\n{redis}projection main: position {head}, head {head}, lag 0\n"
+    assert re.fullmatch(rf"database: reachable\n{redis}projection main: generation 2 \(live since [-\d]+ [:\d]+ UTC\), "
+                        rf"position {head}, head {head}, lag 0\n", status.stdout), status.stdout
     assert status.returncode == 0
 
 

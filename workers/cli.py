@@ -186,16 +186,20 @@ def projections_status(args) -> int:
     if report["redis"] is not None:
         print("redis: " + ("reachable" if report["redis"]["reachable"] else "UNREACHABLE"))
     if database["reachable"]:
-        projection = report["projection"]
-        print(f"projection main: position {projection['position']}, head {report['event_store']['head']}, "
-              f"lag {projection['lag']}")
-        _stalled(rt)  # with the whole error, which the health report shortens
+        from projections.generations import generations
+
+        head = report["event_store"]["head"]
+        for generation in generations(rt.projector):
+            state = (f"live since {generation.live_since:%Y-%m-%d %H:%M:%S} UTC" if generation.live_since
+                     else "live" if generation.live else f"being built since {generation.started:%Y-%m-%d %H:%M:%S} UTC")
+            print(f"projection {'main' if generation.live else 'next'}: generation {generation.number} ({state}), "
+                  f"position {generation.position}, head {head}, lag {head - generation.position}")
+            _stalled(generation.failure)  # with the whole error, which the health report shortens
     return 0 if report["healthy"] else 1
 
 
-def _stalled(rt: Runtime) -> int:
-    """Print the event the projection is stalled on, if any; the exit status (1 when stalled)."""
-    failure = rt.projector.failure()
+def _stalled(failure: dict | None) -> int:
+    """Print the event a projection is stalled on, if any; the exit status (1 when stalled)."""
     if failure is None:
         return 0
     print(f"STALLED at event {failure['position']} ({failure['event']}) since {failure['since']:%Y-%m-%d %H:%M:%S} "
@@ -204,17 +208,35 @@ def _stalled(rt: Runtime) -> int:
 
 
 def projections_rebuild(args) -> int:
-    """Replay the whole store into the read model, with a progress bar; exit 1 when an event stops it."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    """Build a new generation of the read model from the whole store beside the live one, with a progress bar,
+    then switch over; exit 1 when an event stops it (the live one goes on serving), 130 when interrupted."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from projections.generations import Rebuild
 
     rt = _runtime()
-    head = rt.projector.head()
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), disable=args.quiet) as bar:
-        task = bar.add_task("rebuilding", total=head)
-        position = rt.projector.rebuild(progress=lambda pos: bar.update(task, completed=pos))
-    print(f"rebuilt read model up to event {position}")
-    return _stalled(rt)
+    job = Rebuild(rt.projector, restart=args.restart)
+    head, start, began = rt.projector.head(), job.next.position(), time.monotonic()
+
+    def progress(position: int) -> None:
+        rate = (position - start) / max(time.monotonic() - began, 1e-3)
+        bar.update(task, completed=min(position, head), rate=rate)
+
+    try:
+        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[rate]:,.0f} events/s"), TimeRemainingColumn(),
+                      disable=args.quiet) as bar:
+            task = bar.add_task(f"generation {job.number}", total=head, completed=start, rate=0.0)
+            position = job.build(progress=progress)
+    except KeyboardInterrupt:
+        print(f"interrupted at event {job.next.position()}: run `ralph-es projections rebuild` again to go on")
+        return 130
+    if _stalled(job.next.failure()):
+        print(f"generation {job.number} stopped at event {position}; generation {job.number - 1} goes on serving")
+        return 1
+    position = job.switch()
+    print(f"rebuilt read model up to event {position}: generation {job.number} is live")
+    return 0
 
 
 def _kind(entry: dict) -> str:
@@ -364,8 +386,9 @@ def parser() -> argparse.ArgumentParser:
     proj = sub.add_parser("projections", help="inspect or rebuild projections")
     psub = proj.add_subparsers(dest="projections_command", required=True)
     psub.add_parser("status", help="position, head and lag").set_defaults(run=projections_status)
-    r = psub.add_parser("rebuild", help="replay the whole store")
+    r = psub.add_parser("rebuild", help="build a new generation from the whole store, then switch over")
     r.add_argument("--quiet", action="store_true")
+    r.add_argument("--restart", action="store_true", help="drop a generation an interrupted rebuild left")
     r.set_defaults(run=projections_rebuild)
     audit = sub.add_parser("audit", help="tamper evidence of the event store").add_subparsers(
         dest="audit_command", required=True)

@@ -1,0 +1,163 @@
+"""Generations of the read model: a rebuild fills fresh read tables beside the live ones, then switches over.
+
+The live tables are ``read_*``; the generation a rebuild builds is
+``next_read_*``, with its own positions, failures, counts and projection
+lock, so building it never holds up the live projection and the API keeps
+serving the live tables. A build is resumable: it goes on from the new
+generation's position (``restart`` drops it first).
+
+The switch-over is one transaction: it takes both projection locks (no live
+batch runs meanwhile), applies what the new generation still lacks, drops
+the live tables and renames the new ones and their indexes into their
+place. A reader sees the old generation or the new one, never a mix or
+none; the live projectors' next batch reads the renamed position and goes on
+from there, so no event is lost or applied twice. On SQLite, which cannot
+rename an index, the new generation's indexes are made again under the live
+names in that transaction (readers keep their snapshot meanwhile).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+
+from sqlalchemy import inspect, select, text, update
+from sqlalchemy.engine import Connection
+
+from .projector import BATCH, Projector
+from .tables import ReadSchema
+
+NEXT = "next_"
+LIVE_TABLES = "read_"
+
+
+@functools.cache
+def next_schema() -> ReadSchema:
+    """The tables of the generation being built."""
+    return ReadSchema(NEXT)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass
+class Generation:
+    """One generation of the read model, as ``projections status`` shows it."""
+
+    number: int
+    live: bool
+    started: dt.datetime | None
+    live_since: dt.datetime | None
+    position: int
+    failure: dict | None
+
+
+def _tables(conn: Connection, prefix: str) -> list[str]:
+    return sorted(t for t in inspect(conn).get_table_names() if t.startswith(prefix + LIVE_TABLES))
+
+
+def _number(conn: Connection, schema: ReadSchema) -> tuple[int, dt.datetime | None, dt.datetime | None]:
+    """(number, started, live since) of the generation in ``schema``'s tables (a read model from before
+    generations is the first)."""
+    row = conn.execute(select(schema.generation)).first()
+    return (1, None, None) if row is None else (row.number, row.started, row.live_since)
+
+
+def _generation(conn: Connection, schema: ReadSchema, live: bool, name: str) -> Generation:
+    number, started, since = _number(conn, schema)
+    position = conn.execute(select(schema.positions.c.position).where(schema.positions.c.name == name)).scalar()
+    failure = conn.execute(select(schema.failures).where(schema.failures.c.name == name)).first()
+    return Generation(number, live, started, since, position or 0, failure and dict(failure._mapping))
+
+
+def generations(live: Projector) -> list[Generation]:
+    """The live generation, and the one being built if there is one."""
+    with live.engine.connect() as conn:
+        found = [_generation(conn, live.schema, True, live.name)]
+        if next_schema().generation.name in _tables(conn, NEXT):
+            found.append(_generation(conn, next_schema(), False, live.name))
+    return found
+
+
+def drop_next(engine) -> None:
+    """Drop the generation being built, if any."""
+    with engine.begin() as conn:
+        names = _tables(conn, NEXT)
+        if names:
+            ReadSchema.drop(conn, names)
+
+
+class Rebuild:
+    """A rebuild of the read model behind ``live``: a new generation (or the one an interrupted rebuild left),
+    built with :meth:`build`, then made live by :meth:`switch`."""
+
+    def __init__(self, live: Projector, restart: bool = False):
+        self.live = live
+        if restart:
+            drop_next(live.engine)
+        self.next = Projector(live.engine, live.store, next_schema(), live.name)
+        if self.next.position() > self.next.head():  # left by a store that was emptied or restored since
+            drop_next(live.engine)
+            self.next = Projector(live.engine, live.store, next_schema(), live.name)
+        with live.engine.begin() as conn:
+            if conn.execute(select(next_schema().generation)).first() is None:
+                number = _number(conn, live.schema)[0] + 1
+                conn.execute(next_schema().generation.insert().values(number=number, started=_now()))
+            self.number = _number(conn, next_schema())[0]
+
+    def build(self, progress=None) -> int:
+        """Replay the store into the new generation from where it stands; its position (it stops before an
+        event it cannot apply: see ``self.next.failure()``)."""
+        return self.next.catch_up(progress=progress)
+
+    def switch(self) -> int:
+        """Make the new generation live and drop the old one, in one transaction; the position it is live at."""
+        with self.live.engine.begin() as conn:
+            self.live.lock(conn)
+            self.next.lock(conn)
+            while self.next.step(conn, BATCH)[1] is not None:  # what was appended since the build
+                pass
+            position = self.next.position(conn)
+            generation = next_schema().generation
+            conn.execute(update(generation).values(live_since=_now()))
+            ReadSchema.drop(conn, _tables(conn, ""))
+            _rename(conn, _tables(conn, NEXT))
+        return position
+
+
+def _rename(conn: Connection, names: list[str]) -> None:
+    """Rename the tables ``names`` (``next_read_*``) and their indexes to the live names."""
+    quote = conn.dialect.identifier_preparer.quote
+    live = {name: name.removeprefix(NEXT) for name in names}
+    for old, new in live.items():
+        conn.execute(text(f"ALTER TABLE {quote(old)} RENAME TO {quote(new)}"))
+    renamed = ", ".join(f"'{name}'" for name in live.values())  # our own table names: no quoting issue
+    if conn.dialect.name == "postgresql":
+        indexes = conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                                    f"AND tablename IN ({renamed})")).scalars()
+        for index in [i for i in indexes if NEXT + LIVE_TABLES in i]:
+            conn.execute(text(f"ALTER INDEX {quote(index)} RENAME TO {quote(_live_name(index))}"))
+        return
+    indexes = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                                f"AND tbl_name IN ({renamed})")).all()
+    for index, sql in indexes:  # SQLite renames no index: made again under the live name
+        conn.execute(text(f"DROP INDEX {quote(index)}"))
+        conn.execute(text(_live_name(sql)))
+
+
+def _live_name(name: str) -> str:
+    """An index name (or its SQL) of the generation being built, as the live generation names it."""
+    return name.replace(NEXT + LIVE_TABLES, LIVE_TABLES)
+
+
+def rebuild(live: Projector, progress=None, restart: bool = False) -> tuple[int, dict | None]:
+    """Build a new generation and switch over to it: (live position, None), or, when the build stopped before
+    an event it could not apply, (its position, its failure) and the live generation is left serving."""
+    job = Rebuild(live, restart)
+    position = job.build(progress)
+    failure = job.next.failure()
+    if failure is not None:
+        return position, failure
+    return job.switch(), None
