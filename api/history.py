@@ -22,16 +22,13 @@ class History:
         self.rt, self.res = rt, res
 
     def on_get(self, req, resp, pk: int):
-        found = entries(self.rt.store, self.res, pk)
-        if not found:
-            raise not_found()
-        if req.get_param("ordering") == "-position":
-            found.reverse()
         limit = min(int_param(req, "limit", DEFAULT_LIMIT, 1), self.rt.settings.max_limit)
         offset = int_param(req, "offset", 0, 0)
-        nxt, prev = page_links(req, len(found), limit, offset)
-        send(req, resp, 200, _encode({"count": len(found), "next": nxt, "previous": prev,
-                                      "results": found[offset:offset + limit]}))
+        count, found = entries(self.rt.store, self.res, pk, limit, offset, req.get_param("ordering") == "-position")
+        if not count:
+            raise not_found()
+        nxt, prev = page_links(req, count, limit, offset)
+        send(req, resp, 200, _encode({"count": count, "next": nxt, "previous": prev, "results": found}))
 
     def on_head(self, req, resp, pk: int):
         self.on_get(req, resp, pk)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import StoredEvent
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .catalog import CATALOG, Resource
 from .catalog.fields import Field
@@ -21,16 +21,26 @@ KINDS = {Record.Created: "created", Record.Updated: "changed", Record.Transition
          Record.Deleted: "deleted", Record.Converted: "converted"}
 
 
+def _topics(*classes) -> tuple[str, ...]:
+    """Every name events of ``classes`` are stored under (today's and earlier releases')."""
+    return tuple(cls.TOPIC for cls in classes) + tuple(t for t, c in LEGACY_TOPICS.items() if c in classes)
+
+
+RECORD_TOPICS = _topics(*RECORD_EVENTS)
+#: The events that say which resource a record is of.
+SHAPE_TOPICS = _topics(Record.Created, Record.Converted)
+
+
 def _events_table(store: RalphStore):
     """The event store's table."""
     return store.recorder.events_record_cls.__table__
 
 
-def _read(store: RalphStore, *where, order, limit: int | None = None) -> list[tuple[int, object]]:
+def _read(store: RalphStore, *where, order, limit: int | None = None, offset: int = 0) -> list[tuple[int, object]]:
     """(store position, domain event) of the stored events matching ``where``, read through the store's mapper."""
     events = _events_table(store)
     query = select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic,
-                   events.c.state).where(*where).order_by(order(events)).limit(limit)
+                   events.c.state).where(*where).order_by(order(events)).limit(limit).offset(offset or None)
     with store.recorder.datastore.engine.connect() as conn:
         rows = conn.execute(query).all()
     return [(row.id, store.mapper.to_domain_event(StoredEvent(row.originator_id, row.originator_version,
@@ -49,21 +59,29 @@ def _of(res: Resource, ev) -> bool:
                                                                                  getattr(ev, "previous", None))
 
 
-def stream(store: RalphStore, res: Resource, pk: int) -> list[tuple[int, object]]:
-    """:func:`stream_of` record ``pk``; empty when the record never was one of ``res``."""
-    found = stream_of(store, res.family, pk)
-    return found if any(_of(res, ev) for _pos, ev in found) else []
+def _ever_of(store: RalphStore, res: Resource, pk: int) -> bool:
+    """True when record ``pk`` was ever one of ``res``: its creation and conversions say."""
+    events = _events_table(store)
+    return any(_of(res, ev) for _pos, ev in _read(store, events.c.originator_id == record_id(res.family, pk),
+                                                    events.c.topic.in_(SHAPE_TOPICS), order=lambda t: t.c.id))
 
 
-def entries(store: RalphStore, res: Resource, pk: int) -> list[dict]:
-    """The history entries of record ``pk`` of ``res`` (empty: no such record, ever)."""
+def entries(store: RalphStore, res: Resource, pk: int, limit: int | None = None, offset: int = 0,
+            newest_first: bool = False) -> tuple[int, list[dict]]:
+    """(count, the page from ``offset``) of the history entries of record ``pk`` of ``res``; (0, []) when it
+    never was one. Only the page's events are read."""
+    if not _ever_of(store, res, pk):
+        return 0, []
+    events = _events_table(store)
+    where = events.c.originator_id == record_id(res.family, pk)
+    with store.recorder.datastore.engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(events).where(where)).scalar()
+    order = (lambda t: t.c.originator_version.desc()) if newest_first else (lambda t: t.c.originator_version)
     users: dict[int, str | None] = {}
-    return [_entry(store, position, ev, users) for position, ev in stream(store, res, pk)]
+    return count, [_entry(store, position, ev, users)
+                   for position, ev in _read(store, where, order=order, limit=limit, offset=offset)]
 
 
-#: Every name record events are stored under (today's and earlier releases').
-RECORD_TOPICS = tuple(cls.TOPIC for cls in RECORD_EVENTS) + tuple(t for t, c in LEGACY_TOPICS.items()
-                                                                  if c in RECORD_EVENTS)
 
 
 def feed(store: RalphStore, after: int, limit: int, res: Resource | None = None, pk: int | None = None,

@@ -34,6 +34,21 @@ def test_a_records_history_oldest_first_and_after_its_deletion(api):
         3, "deleted", {"name": {"old": "Dell Inc.", "new": None}})
 
 
+def test_a_history_page_reads_only_its_events(api, rt, monkeypatch):
+    pk = api.create("manufacturers", {"name": "v1"})["id"]
+    for n in range(2, 31):
+        api.patch(f"/api/manufacturers/{pk}/", {"name": f"v{n}"})
+    read = []
+    decode = rt.store.mapper.to_domain_event
+    monkeypatch.setattr(rt.store.mapper, "to_domain_event", lambda stored: read.append(stored) or decode(stored))
+    page = api.get(f"/api/manufacturers/{pk}/history/", {"limit": "5", "offset": "10"}).json
+    assert page["count"] == 30 and [e["version"] for e in page["results"]] == [11, 12, 13, 14, 15]
+    assert page["results"][0]["changes"] == {"name": {"old": "v10", "new": "v11"}}
+    assert len(read) == 1 + 5 + 1  # its creation (what it is), the page, the acting user's name
+    newest = api.get(f"/api/manufacturers/{pk}/history/", {"limit": "2", "ordering": "-position"}).json
+    assert [e["version"] for e in newest["results"]] == [30, 29]
+
+
 def test_history_shows_choices_by_name_references_by_id_and_no_secrets(api):
     budget = api.create("budget-info", {"name": "B1"})["id"]
     asset = api.create("assetmodels", {"name": "M1", "type": "data center"})["id"]

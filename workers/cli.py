@@ -268,7 +268,7 @@ def history(args) -> int:
             return 1
         print(json.dumps(doc, indent=1).replace("\\u0000", ""))
         return 0
-    found = entries(rt.store, res, args.id)
+    _count, found = entries(rt.store, res, args.id)
     if not found:
         print(f"no {res.name} {args.id}", file=sys.stderr)
         return 1
