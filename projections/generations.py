@@ -117,6 +117,8 @@ class Rebuild:
         with self.live.engine.begin() as conn:
             self.live.lock(conn)
             self.next.lock(conn)
+            if next_schema().positions.name not in _tables(conn, NEXT):
+                raise RuntimeError("another rebuild switched over to this generation first")
             while self.next.step(conn, BATCH)[1] is not None:  # what was appended since the build
                 pass
             position = self.next.position(conn)
