@@ -20,16 +20,24 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import inspect, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from .projector import BATCH, Projector
 from .tables import ReadSchema
 
 NEXT = "next_"
+#: The tables of the generation a switch-over retired, until they are dropped (PostgreSQL).
+OLD = "old_"
 LIVE_TABLES = "read_"
+#: How long one try to lock the live tables waits (readers arriving meanwhile wait behind it).
+LOCK_TRY_MS = 50
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 @functools.cache
@@ -95,6 +103,7 @@ class Rebuild:
 
     def __init__(self, live: Projector, restart: bool = False):
         self.live = live
+        tidy(live.engine)  # a switch-over a crash interrupted: its index names are wanted now
         if restart:
             drop_next(live.engine)
         self.next = Projector(live.engine, live.store, next_schema(), live.name)
@@ -113,7 +122,7 @@ class Rebuild:
         return self.next.catch_up(progress=progress)
 
     def switch(self) -> int:
-        """Make the new generation live and drop the old one, in one transaction; the position it is live at."""
+        """Make the new generation live in one transaction, then drop the old one; the position it is live at."""
         with self.live.engine.begin() as conn:
             self.live.lock(conn)
             self.next.lock(conn)
@@ -122,30 +131,75 @@ class Rebuild:
             while self.next.step(conn, BATCH)[1] is not None:  # what was appended since the build
                 pass
             position = self.next.position(conn)
-            generation = next_schema().generation
-            conn.execute(update(generation).values(live_since=_now()))
-            ReadSchema.drop(conn, _tables(conn, ""))
-            _rename(conn, _tables(conn, NEXT))
+            conn.execute(update(next_schema().generation).values(live_since=_now()))
+            if conn.dialect.name == "postgresql":  # readers wait while tables are renamed: nothing more here
+                _take(conn, _tables(conn, ""))
+                _rename(conn, _tables(conn, ""), lambda name: OLD + name)
+                _rename(conn, _tables(conn, NEXT), lambda name: name.removeprefix(NEXT))
+            else:
+                ReadSchema.drop(conn, _tables(conn, ""))
+                _sqlite_switch(conn, _tables(conn, NEXT))
+        tidy(self.live.engine)
         return position
 
 
-def _rename(conn: Connection, names: list[str]) -> None:
-    """Rename the tables ``names`` (``next_read_*``) and their indexes to the live names."""
-    quote = conn.dialect.identifier_preparer.quote
-    live = {name: name.removeprefix(NEXT) for name in names}
-    for old, new in live.items():
-        conn.execute(text(f"ALTER TABLE {quote(old)} RENAME TO {quote(new)}"))
-    renamed = ", ".join(f"'{name}'" for name in live.values())  # our own table names: no quoting issue
-    if conn.dialect.name == "postgresql":
+def tidy(engine) -> None:
+    """Finish a switch-over on PostgreSQL (also one a crash interrupted): drop the old generation's tables and
+    give the live indexes their names; neither holds up readers of the live tables."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        old = _tables(conn, OLD)
+        if old:
+            _take(conn, old)
+            ReadSchema.drop(conn, old)
+    with engine.begin() as conn:
+        listed = ", ".join(f"'{name}'" for name in _tables(conn, ""))  # our own table names: nothing to escape
+        if not listed:
+            return
         indexes = conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
-                                    f"AND tablename IN ({renamed})")).scalars()
+                                    f"AND tablename IN ({listed})")).scalars()
+        quote = conn.dialect.identifier_preparer.quote
         for index in [i for i in indexes if NEXT + LIVE_TABLES in i]:
             conn.execute(text(f"ALTER INDEX {quote(index)} RENAME TO {quote(_live_name(index))}"))
-        return
+
+
+def _take(conn: Connection, names: list[str]) -> None:
+    """Lock the PostgreSQL tables ``names`` for the transaction, all of them or none: a reader holding one
+    while it waits for another would deadlock with a lock taken table by table, so a try that finds one
+    held gives back what it took and tries again shortly (readers wait at most ``LOCK_TRY`` behind it)."""
+    tables = ", ".join(conn.dialect.identifier_preparer.quote(name) for name in names)
+    for attempt in itertools.count(1):
+        try:
+            with conn.begin_nested():
+                conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TRY_MS}ms'"))
+                conn.execute(text(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE"))
+                conn.execute(text("SET LOCAL lock_timeout = 0"))
+            return
+        except OperationalError as ex:
+            if getattr(ex.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            time.sleep(min(attempt, 10) * LOCK_TRY_MS / 1000)
+
+
+def _rename(conn: Connection, names: list[str], to) -> None:
+    """Rename the tables ``names`` to ``to(name)``."""
+    quote = conn.dialect.identifier_preparer.quote
+    for name in names:
+        conn.execute(text(f"ALTER TABLE {quote(name)} RENAME TO {quote(to(name))}"))
+
+
+def _sqlite_switch(conn: Connection, names: list[str]) -> None:
+    """Rename the tables ``names`` (``next_read_*``) and their indexes to the live names. SQLite renames no
+    index, and each table rename rewrites the whole schema: the indexes are dropped first (a smaller schema
+    renames faster), then made again under the live names."""
+    listed = ", ".join(f"'{name}'" for name in names)  # our own table names: nothing to escape
     indexes = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                                f"AND tbl_name IN ({renamed})")).all()
-    for index, sql in indexes:  # SQLite renames no index: made again under the live name
-        conn.execute(text(f"DROP INDEX {quote(index)}"))
+                                f"AND tbl_name IN ({listed})")).all()
+    for index, _sql in indexes:
+        conn.execute(text(f"DROP INDEX {conn.dialect.identifier_preparer.quote(index)}"))
+    _rename(conn, names, lambda name: name.removeprefix(NEXT))
+    for _index, sql in indexes:
         conn.execute(text(_live_name(sql)))
 
 

@@ -10,9 +10,11 @@ import pytest
 from conftest import ROOT, service_env, snapshot
 from sqlalchemy import inspect, text
 
+from projections import generations as generations_module
 from projections import projector as projector_module
 from projections.generations import NEXT, Rebuild, generations, next_schema, rebuild
 from projections.tables import default_schema
+from workers.runtime import Runtime
 
 
 def _indexes(rt) -> set[str]:
@@ -44,6 +46,20 @@ def test_a_rebuild_switches_to_a_new_generation_with_the_same_rows_tables_and_in
     assert generations(rt.projector)[0].number == before.number + 2
     rt.projector.schema.create(rt.write_engine)  # a restart finds what it expects: nothing made again
     assert _indexes(rt) == indexes
+
+
+def test_a_switch_over_cut_short_before_its_tidying_is_finished_by_the_next_start(rt, api, monkeypatch):
+    _manufacturers(api, 2)
+    assert rt.dispatcher.wait_for(rt.projector.head())
+    live, indexes = snapshot(rt), _indexes(rt)
+    monkeypatch.setattr(generations_module, "tidy", lambda engine: None)  # the process dies right after the switch
+    assert rebuild(rt.projector)[1] is None
+    assert snapshot(rt) == live  # served from the new generation already
+    monkeypatch.undo()
+    Runtime(rt.settings).close()
+    assert _indexes(rt) == indexes  # old tables gone, index names the live ones, none made twice
+    with rt.read_engine.connect() as conn:
+        assert [t for t in inspect(conn).get_table_names() if t.startswith(("old_", NEXT))] == []
 
 
 def test_generation_table_and_index_names_fit_postgresql():
