@@ -10,6 +10,7 @@ import msgspec
 from sqlalchemy import exc
 
 from commands.handlers import Conflict, NotFound, PreconditionFailed
+from commands.idempotency import KeyInFlight, KeyReused
 from commands.store import UNAVAILABLE
 from commands.validation import ValidationFailed
 from projections.filters import FilterError
@@ -104,6 +105,16 @@ def _precondition_failed(req, resp, ex: PreconditionFailed, params) -> None:
     _send(resp, 412, {"detail": f"The record has changed since: it is at version {ex.current} now."}, {})
 
 
+def _key_reused(req, resp, ex: KeyReused, params) -> None:
+    """``Idempotency-Key``: the key was used for another request within its window: nothing was applied."""
+    _send(resp, 422, {"detail": "This Idempotency-Key was used with another request."}, {})
+
+
+def _key_in_flight(req, resp, ex: KeyInFlight, params) -> None:
+    """``Idempotency-Key``: a request with the key is being processed."""
+    _send(resp, 409, {"detail": "A request with this Idempotency-Key is still being processed."}, {})
+
+
 def install(app: falcon.App) -> None:
     """Route every error through a DRF-shaped JSON body."""
     app.add_error_handler(Exception, _unexpected)
@@ -116,3 +127,5 @@ def install(app: falcon.App) -> None:
     app.add_error_handler(Conflict, _conflict)
     app.add_error_handler(NotFound, _not_found)
     app.add_error_handler(PreconditionFailed, _precondition_failed)
+    app.add_error_handler(KeyReused, _key_reused)
+    app.add_error_handler(KeyInFlight, _key_in_flight)

@@ -12,7 +12,7 @@ from commands.validation import ValidationFailed
 from workers.runtime import Runtime
 
 from .pages import url_with
-from .resources import send
+from .responses import send
 
 _encode = msgspec.json.Encoder().encode
 #: The longest a request may wait for a change (seconds), and how often it looks meanwhile.

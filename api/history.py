@@ -10,7 +10,8 @@ from workers.runtime import Runtime
 
 from .errors import not_found
 from .pages import page_links
-from .resources import DEFAULT_LIMIT, int_param, send
+from .resources import DEFAULT_LIMIT, int_param
+from .responses import send
 
 _encode = msgspec.json.Encoder().encode
 

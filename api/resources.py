@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 
 import falcon
 import msgspec
@@ -17,37 +16,19 @@ from projections.render import render_written
 from workers.runtime import Runtime
 
 from .errors import detail, method_not_allowed, not_found
+from .idempotency import keyed
 from .negotiation import parse_body
 from .options import metadata
 from .pages import page_links
+from .responses import send, stored
 
 _encode = msgspec.json.Encoder().encode
-log = logging.getLogger("ralph_es.api")
-_HOST_MARK = b'"\\u0000'
 DEFAULT_LIMIT = 10
 
 
-def absolute(req: falcon.Request, data: bytes) -> bytes:
-    """Turn host-relative URLs of stored documents into absolute ones."""
-    return data.replace(_HOST_MARK, b'"' + req.prefix.encode())
-
-
-def send(req: falcon.Request, resp: falcon.Response, status: int, data: bytes) -> None:
-    resp.status = status
-    resp.content_type = falcon.MEDIA_JSON
-    resp.data = absolute(req, data)
-
-
-def stored(rt: Runtime, resp: falcon.Response, position: int) -> None:
-    """Wait for the read model, then set a stored write's headers; it is answered as stored whatever happens."""
-    try:
-        caught_up = rt.dispatcher.wait_for(position)
-    except Exception as ex:  # noqa: BLE001 - stored is stored: never a 5xx now
-        log.warning("event %s stored, waiting for the read model failed: %s", position, ex)
-        caught_up = False
-    if not caught_up:
-        resp.set_header("X-Read-Model-Behind", str(position))
-    resp.set_header("X-Event-Position", str(position))
+def _no_content(_result) -> tuple[int, bytes]:
+    """The answer to a DELETE."""
+    return 204, b""
 
 
 def int_param(req: falcon.Request, name: str, default: int, minimum: int) -> int:
@@ -135,8 +116,15 @@ class _Base:
 
     def _written(self, req, resp, status: int, written: Written) -> None:
         self._stored(resp, written.position)
-        body = render_written(self.res, written.pk, written.values, written.created, written.modified)
-        send(req, resp, status, _encode(body))
+        send(req, resp, status, self._render(written))
+
+    def _render(self, written: Written) -> bytes:
+        """The answer to a write: the flat representation of the record as written."""
+        return _encode(render_written(self.res, written.pk, written.values, written.created, written.modified))
+
+    def _answer(self, status: int):
+        """What a write's idempotency key stores: ``status`` and :meth:`_render`."""
+        return lambda written: (status, self._render(written))
 
     def _options(self, req, resp, is_detail: bool) -> None:
         self._check(req)
@@ -170,7 +158,10 @@ class Collection(_Base):
         scope = self._scope(pk)
         fixed = scope | ({"object_resource": self.owner.name} if self.owner else {})
         body = parse_body(req, self.rt.settings.max_body_bytes)
-        self._written(req, resp, 201, self.rt.commands.create(self.res, body, req.context.user_id, fixed))
+        written = keyed(self.rt, req, resp, body, self._answer(201),
+                        lambda receipt: self.rt.commands.create(self.res, body, req.context.user_id, fixed, receipt))
+        if written is not None:
+            self._written(req, resp, 201, written)
 
     def on_options(self, req, resp, pk: int | None = None):
         self._options(req, resp, False)
@@ -235,17 +226,22 @@ class Item(_Base):
     def _update(self, req, resp, pk: int, partial: bool):
         self._check(req)
         body = parse_body(req, self.rt.settings.max_body_bytes)
-        self._written(req, resp, 200,
-                      self.rt.commands.update(self.res, pk, body, req.context.user_id, partial, _if_match(req)))
+        written = keyed(self.rt, req, resp, body, self._answer(200), lambda receipt: self.rt.commands.update(
+            self.res, pk, body, req.context.user_id, partial, _if_match(req), receipt))
+        if written is None:
+            return
+        self._written(req, resp, 200, written)
         found = self.rt.reads.tagged(self.res, pk)
         if found is not None and found[1] >= 1 and resp.get_header("X-Read-Model-Behind") is None:
             resp.set_header("ETag", etag(found[1], found[0]))  # what a GET now answers
 
     def on_delete(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
-        position = self.rt.commands.delete(self.res, self._id(pk, item), req.context.user_id, _if_match(req))
-        self._stored(resp, position)
-        resp.status = 204
+        position = keyed(self.rt, req, resp, {}, _no_content, lambda receipt: self.rt.commands.delete(
+            self.res, self._id(pk, item), req.context.user_id, _if_match(req), receipt))
+        if position is not None:
+            self._stored(resp, position)
+            resp.status = 204
 
     def on_options(self, req, resp, pk: int, item: int | None = None):
         self._options(req, resp, True)

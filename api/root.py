@@ -11,7 +11,7 @@ from workers.runtime import Runtime
 from .auth import check_credentials
 from .errors import ApiError, method_not_allowed
 from .negotiation import parse_body
-from .resources import send
+from .responses import send
 
 _encode = msgspec.json.Encoder().encode
 

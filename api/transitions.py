@@ -24,9 +24,11 @@ from commands.validation import ValidationFailed
 from workers.runtime import Runtime
 
 from .errors import method_not_allowed, not_found
+from .idempotency import keyed
 from .negotiation import PARSES, RENDERS, parse_body
 from .options import field_info
-from .resources import Collection, Item, send, stored
+from .resources import Collection, Item
+from .responses import send, stored
 
 _encode = msgspec.json.Encoder().encode
 #: Ralph's route: a transition is named by its id (digits) or by its name (letters, digits, ``_``, spaces).
@@ -159,13 +161,20 @@ class HistoryAttachment:
 
 
 def _run(rt: Runtime, req, resp, model: Resource, pks: list[int], key, body) -> None:
-    """Run; answer once the read model shows it: 201 ``{}``, or 202 with the jobs of an asynchronous run."""
-    outcome = rt.run_transition(model, pks, key, body, req.context.user_id)
+    """Run; answer (:func:`_ran`) once the read model shows it."""
+    outcome = keyed(rt, req, resp, body, _ran,
+                    lambda receipt: rt.run_transition(model, pks, key, body, req.context.user_id, receipt))
+    if outcome is None:
+        return
     stored(rt, resp, rt.projector.head() if outcome.jobs and rt.settings.embedded else outcome.position)
-    if outcome.jobs:
-        send(req, resp, 202, _encode({"job_ids": [f"/api/transitions-job/{job}/" for job in outcome.jobs]}))
-    else:
-        send(req, resp, 201, b"{}")
+    send(req, resp, *_ran(outcome.jobs))
+
+
+def _ran(jobs: list[str]) -> tuple[int, bytes]:
+    """The answer to a run: 201 ``{}``, or 202 with the jobs of an asynchronous run."""
+    if jobs:
+        return 202, _encode({"job_ids": [f"/api/transitions-job/{job}/" for job in jobs]})
+    return 201, b"{}"
 
 
 class _ReadRecords:

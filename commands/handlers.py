@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from .catalog import CATALOG, Resource, family_members, in_catalog
 from .catalog.migrations import first_field_name, first_resource_name
 from .hooks import run_delete_hooks, run_hooks
+from .idempotency import Receipt
 from .ids import IdAllocator
 from .references import ReferenceConflict
 from .store import Claim, RalphStore, Record, claim_id, record_id
@@ -272,19 +273,23 @@ class Commands:
             raise ValidationFailed(errors)
 
     # commands -----------------------------------------------------------
-    def create(self, res: Resource, body: dict, actor: int | None, fixed: dict | None = None) -> Written:
+    # Each takes an optional ``receipt``, the request's idempotency key, saved with the command's events
+    # (:meth:`_seal`).
+    def create(self, res: Resource, body: dict, actor: int | None, fixed: dict | None = None,
+               receipt: Receipt | None = None) -> Written:
         """POST: validate ``body`` and append the Created event(s); ``fixed`` values are set as given."""
-        return self._retry(lambda: self._create(res, body, actor, fixed))
+        return self._retry(lambda: self._create(res, body, actor, fixed, receipt))
 
     def update(self, res: Resource, pk: int, body: dict, actor: int | None, partial: bool,
-               expected: set[int] | None = None) -> Written:
+               expected: set[int] | None = None, receipt: Receipt | None = None) -> Written:
         """PUT/PATCH: validate the sent fields and append an Updated event (only on a version in ``expected``,
         when given: :class:`PreconditionFailed` otherwise, also when another write wins the race)."""
-        return self._retry(lambda: self._update(res, pk, body, actor, partial, expected))
+        return self._retry(lambda: self._update(res, pk, body, actor, partial, expected, receipt))
 
-    def delete(self, res: Resource, pk: int, actor: int | None, expected: set[int] | None = None) -> int:
+    def delete(self, res: Resource, pk: int, actor: int | None, expected: set[int] | None = None,
+               receipt: Receipt | None = None) -> int:
         """DELETE: 409 when protected; cascades where Ralph cascades (only on a version in ``expected``)."""
-        return self._retry(lambda: self._delete(res, pk, actor, expected))
+        return self._retry(lambda: self._delete(res, pk, actor, expected, receipt))
 
     def _expect(self, res: Resource, pk: int, expected: set[int] | None) -> Record:
         record = self.load(res, pk)
@@ -309,29 +314,49 @@ class Commands:
                     raise
         raise AssertionError("unreachable")
 
-    def _save(self, batch: _Batch) -> int:
+    def _seal(self, receipt: Receipt | None):
+        """Check ``receipt``'s key as a command starts (``Replay`` or ``KeyReused`` when used already); returns
+        what then adds the key, with the answer to the command's result, to its batch (None without a receipt)."""
+        if receipt is None:
+            return None
+        assert self._deferred is None, "deferred writes take no receipt"
+        found = receipt.check(self.store)
+        return lambda batch, result: batch.add(receipt.stamp(found, result))
+
+    def _save(self, batch: _Batch, seal=None, result=None) -> int:
+        """Append ``batch`` (then, last, the key ``seal`` adds for ``result``: the position is its own); the store
+        position (the head when there is nothing to append)."""
+        if seal is not None:
+            seal(batch, result)
         if self._deferred is not None:
             self._deferred.update((agg.id, agg) for agg in batch.aggregates)
             return 0
-        recordings = self.store.save(*batch.aggregates)
+        recordings = self.store.save(*batch.aggregates) if batch.aggregates else []
         return recordings[-1].notification.id if recordings else self.store.recorder.max_notification_id() or 0
 
-    def _create(self, res: Resource, body: dict, actor, fixed: dict | None = None) -> Written:
+    def _create(self, res: Resource, body: dict, actor, fixed: dict | None = None,
+                receipt: Receipt | None = None) -> Written:
+        seal = self._seal(receipt)
         values = clean(res, body, self, current=None, partial=False) | (fixed or {})
         batch = _Batch()
         record = self.add(res, values, actor, batch)
-        position = self._save(batch)
-        return Written(record.pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on),
-                       position)
+        return self._written(record, batch, seal)
 
     def _update(self, res: Resource, pk: int, body: dict, actor, partial: bool,
-                expected: set[int] | None = None) -> Written:
+                expected: set[int] | None = None, receipt: Receipt | None = None) -> Written:
+        seal = self._seal(receipt)
         record = self._expect(res, pk, expected)
         values = clean(res, body, self, current=record.values, partial=partial)
         batch = _Batch()
         self.change(res, record, values, actor, batch)
-        position = self._save(batch) if batch.aggregates else self.store.recorder.max_notification_id() or 0
-        return Written(pk, dict(record.values), naive_iso(record.created_on), naive_iso(record.modified_on), position)
+        return self._written(record, batch, seal)
+
+    def _written(self, record: Record, batch: _Batch, seal) -> Written:
+        """Save ``batch``; the record as written there."""
+        written = Written(record.pk, dict(record.values), naive_iso(record.created_on),
+                          naive_iso(record.modified_on), position=0)
+        written.position = self._save(batch, seal, written)
+        return written
 
     def add(self, res: Resource, values: dict, actor, batch: _Batch) -> Record:
         """Plan the creation of a record with validated ``values`` (write rules and claims applied)."""
@@ -408,13 +433,14 @@ class Commands:
                 raise
             raise RecordConflictError(f"{res.name} {together} made meanwhile") from None
 
-    def atomic(self, plan: Callable[[_Batch], object]) -> tuple[object, int]:
+    def atomic(self, plan: Callable[[_Batch], object], receipt: Receipt | None = None) -> tuple[object, int]:
         """Run ``plan`` (which adds to a batch with :meth:`add`, :meth:`change`, :meth:`remove`) and append its
         events in one save: (what ``plan`` returned, store position). Runs again on a lost race."""
         def attempt():
+            seal = self._seal(receipt)
             batch = _Batch()
             result = plan(batch)
-            return result, self._save(batch)
+            return result, self._save(batch, seal, result)
         return self._retry(attempt)
 
     def _check_tree_move(self, res: Resource, pk: int, parent: int | None) -> None:
@@ -426,10 +452,12 @@ class Commands:
             if parent == pk:
                 raise ValidationFailed({"parent": ["A node may not be made a child of any of its descendants."]})
 
-    def _delete(self, res: Resource, pk: int, actor, expected: set[int] | None = None) -> int:
+    def _delete(self, res: Resource, pk: int, actor, expected: set[int] | None = None,
+                receipt: Receipt | None = None) -> int:
+        seal = self._seal(receipt)
         batch = _Batch()
         self.remove(res, self._expect(res, pk, expected), actor, batch)
-        return self._save(batch)
+        return self._save(batch, seal)
 
     def remove(self, res: Resource, record: Record, actor, batch: _Batch) -> None:
         """Plan the deletion of ``record`` with its cascades and clean-ups (409 when protected)."""

@@ -16,6 +16,7 @@ from sqlalchemy import exc
 from .catalog import CATALOG
 from .catalog import migrations
 from .chain import Chain
+from .idempotency import IdempotencyKey  # noqa: F401 - stored too: every reader of the store resolves its names
 from .references import ReferenceIndex, delta
 
 STORE_NAME = "RalphES"

@@ -26,6 +26,7 @@ from .catalog.fields import Field
 from .catalog.transitions import ASYNC_SERVICE, KEEP_STATUS, STATUS_NAMES
 from .handlers import Commands, Conflict, NotFound, claim_key
 from .hostnames import Counters, country_name, iso3
+from .idempotency import Receipt
 from .references import Referrer
 from .reports import Reports
 from .validation import Invalid, ValidationFailed, convert, default_of
@@ -230,8 +231,9 @@ class Outcome:
 
 
 def run(commands: Commands, res: Resource, pks: list[int], key: int | str, body: dict,
-        actor: int | None, options: Options | None = None) -> Outcome:
-    """Run the transition ``key`` on the records ``pks`` of ``res`` as one command.
+        actor: int | None, options: Options | None = None, receipt: Receipt | None = None) -> Outcome:
+    """Run the transition ``key`` on the records ``pks`` of ``res`` as one command (with the request's idempotency
+    ``receipt``, see :meth:`Commands.atomic`; its ``respond`` is given the jobs).
 
     An asynchronous transition is checked the same way, then stores one
     queued job per object instead (:func:`execute` runs it).
@@ -250,7 +252,7 @@ def run(commands: Commands, res: Resource, pks: list[int], key: int | str, body:
             _run_one(commands, transition, record, params, actor, batch, how, counters)
         return []
 
-    jobs, position = commands.atomic(plan)
+    jobs, position = commands.atomic(plan, receipt)
     return Outcome(transition, position, jobs)
 
 

@@ -114,9 +114,11 @@ def pg_worker(pg_settings, tmp_path_factory):
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker", "--interval", "1"],
                                 env=service_env(pg_settings), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    time.sleep(0.5)
-    if proc.poll() is not None:
-        pytest.fail(f"worker exited: {log.read_text()}")
+    deadline = time.monotonic() + 60  # ready: its start (which seeds what is missing) is over
+    while "ralph-es worker ready" not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"worker exited or never got ready: {log.read_text()}")
+        time.sleep(0.05)
     proc.log_path = log
     yield proc
     proc.terminate()

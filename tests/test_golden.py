@@ -23,8 +23,8 @@ from commands.passwords import api_token
 from projections.generations import rebuild
 
 #: The catalogue version of each log's record events (v2: before any migration; v3: with transition runs, a
-#: hostname counter and a conversion).
-STAMPS = {"v2": 0, "v3": 1}
+#: hostname counter and a conversion; v4: runs named in the object's events, an idempotency key).
+STAMPS = {"v2": 0, "v3": 1, "v4": 1}
 GOLDEN = sorted(p for p in (Path(__file__).parent / "golden").iterdir() if p.is_dir() and p.name.startswith("v"))
 
 

@@ -64,6 +64,7 @@ def worker(args) -> int:
     database, redis = Outage("PostgreSQL"), Outage("Redis")
     rt = keep_trying(lambda: Runtime(settings), database, UNAVAILABLE)
     jobs.use(rt)
+    print(f"ralph-es worker ready: projecting for queue {settings.queue}", flush=True)
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
     stop = threading.Event()
 

@@ -18,12 +18,14 @@ from sqlalchemy.engine import Engine
 from commands.catalog import CATALOG, Resource
 from commands.config import Settings
 from commands.handlers import Commands
+from commands.idempotency import InFlight, Receipt
 from commands.reports import Reports
 from commands.transitions import KILLED, QUEUED, STARTED, Options, Outcome, execute, mark, run, seed
 from commands.validation import naive_iso
 from commands.ids import IdAllocator
 from commands.store import UNAVAILABLE, open_store
 from projections.filters import compile_regex
+from projections.generations import tidy
 from projections.projector import Projector
 from projections.queries import ReadModel
 from projections.tables import default_schema
@@ -179,6 +181,7 @@ class Runtime:
         self.transition_options = Options(Reports(settings.report_templates), settings.auto_assign_hostname)
         with schema_lock(settings.database_url):  # event table, read tables, indexes, id counters
             self.store = open_store(settings.database_url)
+            tidy(self.write_engine)  # a switch-over to a new generation that a crash interrupted
             self.projector = Projector(self.write_engine, self.store, self.schema)
             self.ids = IdAllocator(self.write_engine)
             self.store.references.catch_up()  # a store from before the index, or restored from its events
@@ -191,13 +194,16 @@ class Runtime:
                                                  settings.write_wait_seconds))
             self.seed()
             self.reads = ReadModel(self.read_engine, self.schema)
+            #: The idempotency keys of the requests being processed (PostgreSQL: across processes).
+            self.in_flight = InFlight(make_engine(settings.database_url, writer=True) if settings.is_postgres else None)
             if settings.embedded:  # jobs run in the process that stores them: one that died left them
                 self.sweep_jobs()
 
-    def run_transition(self, res: Resource, pks: list[int], key: int | str, body, actor: int | None) -> Outcome:
+    def run_transition(self, res: Resource, pks: list[int], key: int | str, body, actor: int | None,
+                       receipt: Receipt | None = None) -> Outcome:
         """Run a transition (see :func:`commands.transitions.run`); the jobs of an asynchronous one are
         handed to the workers (embedded: run here, before this returns)."""
-        outcome = run(self.commands, res, pks, key, body, actor, self.transition_options)
+        outcome = run(self.commands, res, pks, key, body, actor, self.transition_options, receipt)
         for job in outcome.jobs:
             self.dispatch_job(job)
         return outcome
@@ -270,5 +276,6 @@ class Runtime:
     def close(self) -> None:
         """Close the store and every engine."""
         self.store.close()
+        self.in_flight.close()
         self.write_engine.dispose()
         self.read_engine.dispose()

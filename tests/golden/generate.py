@@ -57,13 +57,17 @@ def workload(api: Client) -> None:
     api.post(f"/api/data-center-assets/{made['data-center-assets']}/customfields/",
              {"custom_field": field, "value": "ops"})
     transitions(api, made)
+    keyed = api.client.simulate_request("POST", "/api/manufacturers/", json={"name": "keyed"},
+                                        headers={**api.headers, "Idempotency-Key": "golden-1"})
+    assert keyed.status_code == 201, keyed.text
     for name in ("vulnerabilities", "ssl-certificates", "access-card", "licence-users"):
         if name in made:
             api.request("DELETE", f"/api/{name}/{made[name]}/")
 
 
 def transitions(api: Client, made: dict) -> None:
-    """A hostname from its counter, then a conversion of the back-office asset into a data-center asset."""
+    """A hostname from its counter, then a conversion of the back-office asset into a data-center asset (both
+    name their run in the asset's events)."""
     statuses = [name for _value, name in CATALOG["back-office-assets"].get("status").choices]
     asset = made["back-office-assets"]
     model = api.request("GET", f"/api/back-office-assets/{asset}/").json["model"]["id"]
