@@ -25,7 +25,7 @@ ID = "int(min=0, max=9223372036854775807)"
 def create_app(runtime: Runtime | None = None) -> falcon.App:
     """Build the API around ``runtime`` (from the environment when omitted)."""
     rt = runtime or Runtime(Settings.from_env())
-    app = falcon.App(middleware=[ServerTiming(), AuthMiddleware(rt.reads, rt.settings.secret_key)])
+    app = falcon.App(middleware=[ServerTiming(), AuthMiddleware(rt.principals, rt.settings.secret_key)])
     app.req_options.auto_parse_qs_csv = False
     app.req_options.keep_blank_qs_values = True
     errors.install(app)

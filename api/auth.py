@@ -7,18 +7,20 @@ import binascii
 
 import falcon
 
-from commands.catalog import CATALOG
-from commands.passwords import check_password, token_user
-from projections.queries import ReadModel
+from commands.passwords import check_password, hash_password, token_user
+from commands.principals import Principal, Principals
 
 from .errors import detail
 from .negotiation import negotiate
+from .permissions import DENIED
 
 OPEN_PATHS = ("/api-token-auth/", "/api/health/")
+#: What an unknown username's password is checked against (the cost of a real check).
+DUMMY_HASH = hash_password("not a password")
 
 
-def authenticate(reads: ReadModel, secret_key: str, header: str | None) -> tuple[int, dict]:
-    """(user id, user values) for an Authorization header, or a 401."""
+def authenticate(principals: Principals, secret_key: str, header: str | None) -> Principal:
+    """The user an Authorization header names, as stored now, or a 401."""
     if not header:
         raise _unauthorized("Authentication credentials were not provided.")
     keyword, _, rest = header.strip().partition(" ")
@@ -29,12 +31,12 @@ def authenticate(reads: ReadModel, secret_key: str, header: str | None) -> tuple
         if len(parts) > 1:
             raise _unauthorized("Invalid token header. Token string should not contain spaces.")
         user_id = token_user(secret_key, parts[0])
-        user = reads.state(CATALOG["users"], user_id) if user_id is not None else None
+        user = principals.get(user_id) if user_id is not None else None
         if user is None:
             raise _unauthorized("Invalid token.")
-        if not user.get("is_active"):
+        if not user.is_active:
             raise _unauthorized("User inactive or deleted.")
-        return user_id, user
+        return user
     if keyword.lower() == "basic":
         if len(parts) != 1:
             raise _unauthorized("Invalid basic header. No credentials provided." if not parts
@@ -43,23 +45,23 @@ def authenticate(reads: ReadModel, secret_key: str, header: str | None) -> tuple
             username, _, password = base64.b64decode(parts[0]).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise _unauthorized("Invalid basic header. Credentials not correctly base64 encoded.") from None
-        user = check_credentials(reads, username, password)
+        user = check_credentials(principals, username, password)
         if user is None:
             raise _unauthorized("Invalid username/password.")
-        if not user[1].get("is_active"):
+        if not user.is_active:
             raise _unauthorized("User inactive or deleted.")
         return user
     raise _unauthorized("Authentication credentials were not provided.")
 
 
-def check_credentials(reads: ReadModel, username: str, password: str) -> tuple[int, dict] | None:
-    """The user with this username and password, or None."""
-    if "\x00" in username:
+def check_credentials(principals: Principals, username: str, password: str) -> Principal | None:
+    """The user with this username and password, or None; as slow for an unknown username as for a known one
+    (a password is checked either way), so usernames cannot be told apart by timing."""
+    user = principals.by_username(username)
+    if user is None or not user.password:
+        check_password(password, DUMMY_HASH)
         return None
-    found = reads.find(CATALOG["users"], "username", username)
-    if found is None or not check_password(password, found[1].get("password")):
-        return None
-    return found
+    return user if check_password(password, user.password) else None
 
 
 def _unauthorized(message: str):
@@ -69,16 +71,16 @@ def _unauthorized(message: str):
 class AuthMiddleware:
     """Negotiates, then authenticates every request and requires staff."""
 
-    def __init__(self, reads: ReadModel, secret_key: str):
-        self.reads = reads
+    def __init__(self, principals: Principals, secret_key: str):
+        self.principals = principals
         self.secret_key = secret_key
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         negotiate(req)
         if req.path in OPEN_PATHS:
             return
-        user_id, user = authenticate(self.reads, self.secret_key, req.get_header("Authorization"))
-        if not (user.get("is_staff") or user.get("is_superuser")):
-            raise detail(403, "You do not have permission to perform this action.")
-        req.context.user_id = user_id
+        user = authenticate(self.principals, self.secret_key, req.get_header("Authorization"))
+        if not (user.is_staff or user.is_superuser):
+            raise detail(403, DENIED)
+        req.context.user_id = user.id
         req.context.user = user

@@ -6,12 +6,13 @@ import time
 
 import msgspec
 
-from commands.catalog import resource
+from commands.catalog import CATALOG, resource
 from commands.history import feed
 from commands.validation import ValidationFailed
 from workers.runtime import Runtime
 
 from .pages import url_with
+from .permissions import may, require
 from .responses import send
 
 _encode = msgspec.json.Encoder().encode
@@ -31,9 +32,12 @@ class Events:
         limit = max(1, min(_number(req, "limit", DEFAULT_LIMIT, int), self.rt.settings.max_limit))
         wait = max(0.0, min(_number(req, "wait", 0.0, float), MAX_WAIT))
         res, pk = _scope(req)
+        if res is not None:
+            require(req, res, "GET")
         deadline = time.monotonic() + wait
         while True:
             found, last = feed(self.rt.store, after, limit, res, pk)
+            found = [e for e in found if may(req.context.user, CATALOG[e["resource"]], "GET")]  # what they may view
             if found or time.monotonic() >= deadline:
                 break
             after = last  # what was looked at holds nothing of interest: go on from there

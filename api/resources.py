@@ -15,11 +15,12 @@ from projections.as_of import detail_as_of
 from projections.render import render_written
 from workers.runtime import Runtime
 
-from .errors import detail, method_not_allowed, not_found
+from .errors import method_not_allowed, not_found
 from .idempotency import keyed
 from .negotiation import parse_body
 from .options import metadata
 from .pages import page_links
+from .permissions import may, require
 from .responses import send, stored
 
 _encode = msgspec.json.Encoder().encode
@@ -96,12 +97,10 @@ class _Base:
         return tuple(m for m in self.res.methods if m in self.allowed_here)
 
     def _check(self, req: falcon.Request) -> None:
-        method = req.method
-        if method not in self.allowed:
-            raise method_not_allowed(method, self.allowed)
-        if (self.res.superuser_writes and method not in ("GET", "HEAD", "OPTIONS")
-                and not req.context.user.get("is_superuser")):
-            raise detail(403, "You do not have permission to perform this action.")
+        """Ralph's order: the model permission (403), then the method (405)."""
+        require(req, self.res)
+        if req.method not in self.allowed:
+            raise method_not_allowed(req.method, self.allowed)
 
     def _scope(self, owner_pk: int | None) -> dict:
         """Column values every record of this route has (404 when the owner is missing)."""
@@ -128,7 +127,8 @@ class _Base:
 
     def _options(self, req, resp, is_detail: bool) -> None:
         self._check(req)
-        send(req, resp, 200, _encode(metadata(self.res, is_detail, may_write=True)))
+        may_write = may(req.context.user, self.res, "PUT" if is_detail else "POST")
+        send(req, resp, 200, _encode(metadata(self.res, is_detail, may_write)))
 
 
 class Collection(_Base):

@@ -11,17 +11,18 @@ from workers.runtime import Runtime
 from .auth import check_credentials
 from .errors import ApiError, method_not_allowed
 from .negotiation import parse_body
+from .permissions import may
 from .responses import send
 
 _encode = msgspec.json.Encoder().encode
 
 
 class ApiRoot:
-    """Every resource prefix mapped to its absolute list URL, sorted."""
+    """Every resource prefix the user may view mapped to its absolute list URL, sorted."""
 
     def on_get(self, req, resp):
-        body = {r.name: f"{req.prefix}/api/{r.name}/"
-                for r in sorted(RESOURCES, key=lambda r: r.name) if not r.internal}
+        body = {r.name: f"{req.prefix}/api/{r.name}/" for r in sorted(RESOURCES, key=lambda r: r.name)
+                if not r.internal and may(req.context.user, r, "GET")}
         send(req, resp, 200, _encode(body))
 
 
@@ -36,10 +37,10 @@ class TokenAuth:
         missing = {k: ["This field is required."] for k in ("username", "password") if not body.get(k)}
         if missing:
             raise ApiError(400, missing)
-        user = check_credentials(self.rt.reads, str(body["username"]), str(body["password"]))
-        if user is None or not user[1].get("is_active"):
+        user = check_credentials(self.rt.principals, str(body["username"]), str(body["password"]))
+        if user is None or not user.is_active:
             raise ApiError(400, {"non_field_errors": ["Unable to log in with provided credentials."]})
-        send(req, resp, 200, _encode({"token": api_token(self.rt.settings.secret_key, user[0])}))
+        send(req, resp, 200, _encode({"token": api_token(self.rt.settings.secret_key, user.id)}))
 
     def on_get(self, req, resp):
         raise method_not_allowed("GET", ("POST", "OPTIONS"))

@@ -27,6 +27,7 @@ from .errors import method_not_allowed, not_found
 from .idempotency import keyed
 from .negotiation import PARSES, RENDERS, parse_body
 from .options import field_info
+from .permissions import require
 from .resources import Collection, Item
 from .responses import send, stored
 
@@ -79,6 +80,7 @@ class TransitionRun(_ModelTransitions, Item):
         return self.allowed_here
 
     def on_get(self, req, resp, pk: int, key: str):
+        require(req, self.res)
         transition = _key(key)
         if not isinstance(transition, int):
             raise method_not_allowed("GET", ("POST", "OPTIONS"))
@@ -88,6 +90,7 @@ class TransitionRun(_ModelTransitions, Item):
         super().on_get(req, resp, transition)
 
     def on_options(self, req, resp, pk: int, key: str):
+        require(req, self.res)
         transition = find_transition(self.rt.commands, self.model, _key(key))
         obj = self.rt.commands.load_values(self.model.name, pk)
         fields = {name: self._info(param) for name, (_action, param) in parameters(transition, obj).items()}
@@ -151,6 +154,7 @@ class HistoryAttachment:
         self.rt = rt
 
     def on_get(self, req, resp, pk: int, item: int):
+        require(req, CATALOG["transitions-history"])
         entry = self.rt.reads.state(CATALOG["transitions-history"], pk)
         document = self.rt.reads.state(CATALOG["attachments"], item) if entry and item in entry["files"] else None
         if document is None:
@@ -161,7 +165,9 @@ class HistoryAttachment:
 
 
 def _run(rt: Runtime, req, resp, model: Resource, pks: list[int], key, body) -> None:
-    """Run; answer (:func:`_ran`) once the read model shows it."""
+    """Run (the user needs the change permission on the model); answer (:func:`_ran`) once the read model shows
+    it."""
+    require(req, model, "PUT")
     outcome = keyed(rt, req, resp, body, _ran,
                     lambda receipt: rt.run_transition(model, pks, key, body, req.context.user_id, receipt))
     if outcome is None:

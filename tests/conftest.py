@@ -221,9 +221,14 @@ class Api:
         return result.json
 
 
-def make_user(rt: Runtime, username: str, password: str = "secret", **flags) -> int:
-    """Create a user through the command layer and wait until it is readable."""
-    written = rt.commands.create(CATALOG["users"], {"username": username, "password": password, **flags}, None)
+def make_user(rt: Runtime, username: str, password: str = "secret", permissions: tuple[str, ...] = (),
+              **flags) -> int:
+    """Create a user through the command layer (in a group of its own holding ``permissions``, codenames such as
+    ``view_manufacturer``) and wait until it is readable."""
+    groups = [rt.commands.create(CATALOG["groups"], {"name": f"{username}'s", "permissions": list(permissions)},
+                                 None).pk] if permissions else []
+    written = rt.commands.create(CATALOG["users"], {"username": username, "password": password, "groups": groups,
+                                                    **flags}, None)
     assert rt.dispatcher.wait_for(written.position)
     return written.pk
 

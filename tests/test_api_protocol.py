@@ -29,7 +29,7 @@ def test_token_endpoint(rt, client):
 
 
 def test_authentication_failures(rt, client):
-    make_user(rt, "bob", "pw", is_staff=True)
+    make_user(rt, "bob", "pw", ("view_manufacturer",), is_staff=True)
     cases = [
         ({}, "Authentication credentials were not provided."),
         ({"Authorization": "Token " + "0" * 40}, "Invalid token."),
@@ -150,7 +150,7 @@ def test_options(api):
 
 
 def test_users_write_needs_superuser(rt, client, api):
-    staff = make_user(rt, "staff", is_staff=True)
+    staff = make_user(rt, "staff", permissions=("view_ralphuser", "change_ralphuser"), is_staff=True)
     as_staff = Api(client, api_token(SECRET, staff))
     assert as_staff.get("/api/users/").json["count"] == 2
     assert as_staff.patch(f"/api/users/{staff}/", {"first_name": "S"}).status_code == 403

@@ -50,7 +50,7 @@ def test_a_post_sent_again_is_answered_again_and_stored_once(api, rt):
 def test_keys_are_per_user(api, rt, client):
     api.create("assetholders", {"name": "root's"})
     first = api.post("/api/assetholders/", {"name": "mine"}, headers=KEY)
-    other = Api(client, api_token(SECRET, make_user(rt, "other", is_staff=True)))
+    other = Api(client, api_token(SECRET, make_user(rt, "other", permissions=("add_assetholder",), is_staff=True)))
     theirs = other.post("/api/assetholders/", {"name": "theirs"}, headers=KEY)
     assert (theirs.status_code, "idempotent-replayed" in theirs.headers) == (201, False)
     assert theirs.json["id"] != first.json["id"]

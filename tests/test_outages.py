@@ -48,7 +48,7 @@ def _users_can_log_in(settings: Settings, names: list[str]) -> None:
     try:
         rt.projector.catch_up()
         for name in names:
-            assert check_credentials(rt.reads, name, "secret-pw") is not None, name
+            assert check_credentials(rt.principals, name, "secret-pw") is not None, name
     finally:
         rt.close()
 

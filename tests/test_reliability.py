@@ -168,7 +168,7 @@ def test_regex_lookups_are_re2(api, rt):
 def _app(rt, **changes) -> tuple[Api, Runtime]:
     """A client of an app whose settings differ by ``changes`` (same stores)."""
     other = Runtime(dataclasses.replace(rt.settings, **changes))
-    pk = make_user(rt, "other", is_staff=True)
+    pk = make_user(rt, "other", is_staff=True, is_superuser=True)
     return Api(TestClient(create_app(other)), api_token(SECRET, pk)), other
 
 

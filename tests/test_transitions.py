@@ -102,7 +102,7 @@ def test_a_transition_must_fit_its_model(api):
 
 
 def test_only_superusers_configure_transitions(rt, api, client):
-    staff = Api(client, api_token("test-secret-key", make_user(rt, "staff", is_staff=True)))
+    staff = Api(client, api_token("test-secret-key", make_user(rt, "staff", permissions=("add_transition",), is_staff=True)))
     result = staff.post("/api/transitions/", {"name": "x", "model": "back_office.backofficeasset",
                                               "source": ["new"], "target": "new", "actions": ["assign_user"]})
     assert result.status_code == 403

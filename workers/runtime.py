@@ -19,6 +19,7 @@ from commands.catalog import CATALOG, Resource
 from commands.config import Settings
 from commands.handlers import Commands
 from commands.idempotency import InFlight, Receipt
+from commands.principals import Principals
 from commands.reports import Reports
 from commands.transitions import KILLED, QUEUED, STARTED, Options, Outcome, execute, mark, run, seed
 from commands.validation import naive_iso
@@ -189,6 +190,8 @@ class Runtime:
             if self.projector.reset:  # read tables made anew for a changed catalogue: replay before serving
                 self.projector.catch_up()
             self.commands = Commands(self.store, self.ids)
+            #: Users as the write side has them (authentication, permissions).
+            self.principals = Principals(self.commands)
             self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
                                else RqDispatcher(self.projector, settings.redis_url, settings.queue,
                                                  settings.write_wait_seconds))
