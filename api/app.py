@@ -16,7 +16,7 @@ from .events import Events
 from .health import Health
 from .history import History
 from .resources import Collection, Item, KeyedItem
-from .root import ApiRoot, TokenAuth
+from .root import ApiRoot, RotateToken, TokenAuth
 
 #: A record id in a URL: what a 64-bit id column holds (anything else is no route: 404).
 ID = "int(min=0, max=9223372036854775807)"
@@ -34,6 +34,7 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
     app.add_route("/api-token-auth/", TokenAuth(rt))
     app.add_route("/api/health/", Health(rt))
     app.add_route("/api/events/", Events(rt))
+    app.add_route(f"/api/users/{{pk:{ID}}}/rotate-token/", RotateToken(rt))
     values = CATALOG["customfieldvalues"]
     for res in RESOURCES:
         if res.internal:

@@ -7,7 +7,7 @@ import binascii
 
 import falcon
 
-from commands.passwords import check_password, hash_password, token_user
+from commands.passwords import check_password, genuine, hash_password, token_user_id
 from commands.principals import Principal, Principals
 
 from .errors import detail
@@ -30,9 +30,9 @@ def authenticate(principals: Principals, secret_key: str, header: str | None) ->
             raise _unauthorized("Invalid token header. No credentials provided.")
         if len(parts) > 1:
             raise _unauthorized("Invalid token header. Token string should not contain spaces.")
-        user_id = token_user(secret_key, parts[0])
+        user_id = token_user_id(parts[0])
         user = principals.get(user_id) if user_id is not None else None
-        if user is None:
+        if user is None or not genuine(secret_key, parts[0], user_id, user.token_salt):
             raise _unauthorized("Invalid token.")
         if not user.is_active:
             raise _unauthorized("User inactive or deleted.")

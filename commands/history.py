@@ -76,6 +76,8 @@ def entries(store: RalphStore, res: Resource, pk: int, limit: int | None = None,
     where = events.c.originator_id == record_id(res.family, pk)
     with store.recorder.datastore.engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(events).where(where)).scalar()
+    if offset >= count:  # past the end (an offset beyond what SQL takes included)
+        return count, []
     order = (lambda t: t.c.originator_version.desc()) if newest_first else (lambda t: t.c.originator_version)
     users: dict[int, str | None] = {}
     return count, [_entry(store, position, ev, users)
@@ -128,7 +130,7 @@ def _entry(store: RalphStore, position: int, ev, users: dict) -> dict:
 def _listed(res: Resource, name: str) -> bool:
     """Stored fields a history shows: all but secrets (passwords)."""
     f = res.get(name)
-    return f is not None and f.kind != "password"
+    return f is not None and f.kind != "password" and not f.secret
 
 
 def _shown(res: Resource, name: str, value):

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from .catalog import CATALOG
 from .catalog.actions import ACTIONS
 from .catalog.transitions import KEEP_STATUS
+from .passwords import new_token_salt
 from .validation import ValidationFailed
 
 
@@ -179,6 +180,13 @@ def transition_rules(commands, res, pk, merged: dict, current: dict | None) -> d
     return {"source": names, "target": target, "actions": sorted(actions, key=actions.get)}  # Ralph orders by name
 
 
+def token_salt_with_password(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """A new password revokes the user's API key (a new salt: see :func:`commands.passwords.api_token`)."""
+    if current is not None and merged.get("password") != current.get("password"):
+        return {"token_salt": new_token_salt()}
+    return {}
+
+
 HOOKS = {
     "attribute_name_from_name": attribute_name_from_name,
     "custom_field_value": custom_field_value,
@@ -189,6 +197,7 @@ HOOKS = {
     "dhcp_rules": dhcp_rules,
     "not_exposed_in_dhcp": not_exposed_in_dhcp,
     "transition_rules": transition_rules,
+    "token_salt_with_password": token_salt_with_password,
 }
 
 

@@ -31,23 +31,34 @@ def check_password(password: str, encoded: str | None) -> bool:
     return hmac.compare_digest(actual, base64.b64decode(digest))
 
 
-def api_token(secret_key: str, user_id: int) -> str:
-    """The user's API token: 40 hex characters, the id and an HMAC of it.
+def new_token_salt() -> str:
+    """A fresh salt for a user's API key (a new salt revokes the key made with the old one)."""
+    return secrets.token_hex(16)
 
-    Nothing about tokens is stored: the same user always gets the same key,
-    a database dump cannot authenticate, and changing the secret key
-    revokes every token at once.
+
+def api_token(secret_key: str, user_id: int, salt: str = "") -> str:
+    """The user's API key: 40 hex characters, the id and an HMAC of it and the user's token salt.
+
+    No key is stored: the same user gets the same key until the salt changes
+    (``ralph-es users rotate-token``, the API's rotate-token, a new password),
+    a database copy alone cannot make one (the HMAC key is
+    ``RALPH_ES_SECRET_KEY``), and changing the secret key revokes every key.
     """
-    mac = hmac.new(secret_key.encode(), f"api-token:{user_id}".encode(), hashlib.sha256).hexdigest()
+    message = f"api-token:{user_id}" + (f":{salt}" if salt else "")
+    mac = hmac.new(secret_key.encode(), message.encode(), hashlib.sha256).hexdigest()
     return f"{user_id:08x}{mac[:32]}"
 
 
-def token_user(secret_key: str, token: str) -> int | None:
-    """The id of the user a token belongs to, or None when it is not genuine."""
-    if len(token) != 40:
+def token_user_id(token: str) -> int | None:
+    """The user id a key claims to be of (check it with :func:`genuine`), or None when it has no key's shape."""
+    if len(token) != 40 or not token.isascii():
         return None
     try:
-        user_id = int(token[:8], 16)
+        return int(token[:8], 16)
     except ValueError:
         return None
-    return user_id if hmac.compare_digest(api_token(secret_key, user_id), token) else None
+
+
+def genuine(secret_key: str, token: str, user_id: int, salt: str) -> bool:
+    """True when ``token`` is the current key of user ``user_id``."""
+    return hmac.compare_digest(api_token(secret_key, user_id, salt), token)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from .catalog import CATALOG
 from .handlers import Commands
+from .passwords import new_token_salt
 from .store import record_id
 
 #: Streams kept per process (dropped when full).
@@ -36,6 +37,8 @@ class Principal:
     #: Django permission codenames from the user's groups (``view_datacenterasset``, ...)
     permissions: frozenset[str]
     regions: tuple[int, ...]
+    #: what the user's API key is made with (:func:`commands.passwords.api_token`)
+    token_salt: str = ""
 
 
 class Principals:
@@ -48,15 +51,27 @@ class Principals:
         self._mutex = threading.Lock()
 
     def get(self, pk: int) -> Principal | None:
-        """User ``pk`` as stored now; None when there is no such user (or it was deleted)."""
-        user = self._values([record_id(CATALOG["users"].family, pk)])[0]
+        """User ``pk`` as stored now; None when there is no such user (or it was deleted). One query when
+        neither the user nor its groups changed since they were last read."""
+        user_id = record_id(CATALOG["users"].family, pk)
+        cached = self._streams.get(user_id)
+        versions = self._versions([user_id, *self._group_ids(cached[1] if cached else None)])
+        user = self._fresh(user_id, versions)
         if user is None:
             return None
-        groups = self._values([record_id(CATALOG["groups"].family, g) for g in user.get("groups") or []])
+        group_ids = self._group_ids(user)
+        unknown = [g for g in group_ids if g not in versions]
+        if unknown:  # groups the user joined since
+            versions |= self._versions(unknown)
+        groups = [self._fresh(g, versions) for g in group_ids]
         permissions = frozenset(p for g in groups if g is not None for p in g.get("permissions") or [])
         return Principal(pk, user["username"], user.get("password"), bool(user.get("is_active")),
                          bool(user.get("is_staff")), bool(user.get("is_superuser")), permissions,
-                         tuple(user.get("regions") or ()))
+                         tuple(user.get("regions") or ()), user.get("token_salt") or "")
+
+    @staticmethod
+    def _group_ids(user: dict | None) -> list[UUID]:
+        return [record_id(CATALOG["groups"].family, g) for g in (user or {}).get("groups") or []]
 
     def by_username(self, username: str) -> Principal | None:
         """The user called ``username`` now (its unique claim says which), or None."""
@@ -65,24 +80,25 @@ class Principals:
         pk = self.commands.find("users", "username", username)
         return None if pk is None else self.get(pk)
 
-    def _values(self, ids: list[UUID]) -> list[dict | None]:
-        """The stored values of the live records ``ids`` (None: missing or deleted), read again where the
-        store holds a newer version than the cache."""
-        if not ids:
-            return []
-        versions = self._versions(ids)
-        out = []
-        for aggregate_id in ids:
-            cached = self._streams.get(aggregate_id)
-            version = versions.get(aggregate_id)
-            if cached is None or cached[0] != version:
-                cached = (version, self._load(aggregate_id) if version is not None else None)
-                with self._mutex:
-                    if len(self._streams) >= CACHE:
-                        self._streams.clear()
-                    self._streams[aggregate_id] = cached
-            out.append(cached[1])
-        return out
+    def rotate_token(self, pk: int, actor: int | None) -> int:
+        """Give user ``pk`` a new API key (the old one fails from the next request); the store position."""
+        users = CATALOG["users"]
+        _result, position = self.commands.atomic(lambda batch: self.commands.change(
+            users, self.commands.load(users, pk), {"token_salt": new_token_salt()}, actor, batch))
+        return position
+
+    def _fresh(self, aggregate_id: UUID, versions: dict[UUID, int]) -> dict | None:
+        """The stored values of the live record ``aggregate_id`` (None: missing or deleted), read again when the
+        store holds another version than the cache."""
+        cached = self._streams.get(aggregate_id)
+        version = versions.get(aggregate_id)
+        if cached is None or cached[0] != version:
+            cached = (version, self._load(aggregate_id) if version is not None else None)
+            with self._mutex:
+                if len(self._streams) >= CACHE:
+                    self._streams.clear()
+                self._streams[aggregate_id] = cached
+        return cached[1]
 
     def _versions(self, ids: list[UUID]) -> dict[UUID, int]:
         events = self.store.recorder.events_record_cls.__table__

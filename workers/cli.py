@@ -140,6 +140,18 @@ def users_create(args) -> int:
     return 0
 
 
+def users_rotate_token(args) -> int:
+    """Revoke a user's API key: the next request with it fails; the user gets a new one from /api-token-auth/."""
+    rt = _runtime()
+    pk = rt.commands.find("users", "username", args.name)
+    if pk is None:
+        print(f"no user {args.name!r}", file=sys.stderr)
+        return 1
+    rt.dispatcher.wait_for(rt.principals.rotate_token(pk, None))
+    print(f"revoked the API key of {args.name!r}")
+    return 0
+
+
 def import_file(args) -> int:
     """Load a JSON Lines inventory through the command layer, in batches, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -378,6 +390,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--staff", action="store_true")
     c.add_argument("--exist-ok", action="store_true", help="succeed when the user already exists")
     c.set_defaults(run=users_create)
+    rotate = users.add_parser("rotate-token", help="revoke a user's API key (a new one is made on demand)")
+    rotate.add_argument("name")
+    rotate.set_defaults(run=users_rotate_token)
     imp = sub.add_parser("import", help="load a JSON Lines file (one {resource, key, body} per line)")
     imp.add_argument("file")
     imp.add_argument("--batch", type=int, default=500, help="records appended per transaction")

@@ -11,6 +11,7 @@ USERS = Resource(
     filter_fields=('username', 'first_name', 'last_name', 'email', 'is_staff', 'is_superuser', 'is_active', 'groups'),
     str_format='{username}',
     superuser_writes=True,
+    hooks=('token_salt_with_password',),
     fields=(
         ID,
         URL,
@@ -39,6 +40,7 @@ USERS = Resource(
         string('segment', 256),
         fk('team', 'teams', ('id', 'url', 'ui_url', 'name'), null=True, on_delete='cascade'),
         password(),
+        string('token_salt', 32, default='', read_only=True, in_read=False, secret=True),
         m2m('groups', 'groups', in_read=False),
         m2m('regions', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled')),
     ),

@@ -58,6 +58,8 @@ class Field:
     through: str | None = None
     verbose_name: str = ""
     deps: tuple[tuple[str, str], ...] = ()
+    #: Never shown, not even in a history (a user's token salt).
+    secret: bool = False
 
     @property
     def stored(self) -> bool:

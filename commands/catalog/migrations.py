@@ -102,6 +102,7 @@ Migration = RenameResource | RenameField | AddField | ChangeChoice | RemoveField
 #: Every catalogue change since events were first stored, oldest first.
 MIGRATIONS: tuple[Migration, ...] = (
     AddField("sim-card", "remarks", ""),  # 1: card_number_to_notes keeps replaced card numbers here
+    AddField("users", "token_salt", ""),  # 2: a user's API key can be revoked (commands/passwords.py)
 )
 
 
