@@ -17,6 +17,7 @@ from .health import Health
 from .history import History
 from .resources import Collection, Item, KeyedItem
 from .root import ApiRoot, RotateToken, TokenAuth
+from .schema import Schema
 
 #: A record id in a URL: what a 64-bit id column holds (anything else is no route: 404).
 ID = "int(min=0, max=9223372036854775807)"
@@ -35,6 +36,7 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
     app.add_route("/api/health/", Health(rt))
     app.add_route("/api/events/", Events(rt))
     app.add_route(f"/api/users/{{pk:{ID}}}/rotate-token/", RotateToken(rt))
+    app.add_route("/api/schema/", Schema())
     values = CATALOG["customfieldvalues"]
     for res in RESOURCES:
         if res.internal:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from urllib.parse import quote
 
 import falcon
 import msgspec
@@ -25,6 +26,9 @@ from .responses import send, stored
 
 _encode = msgspec.json.Encoder().encode
 DEFAULT_LIMIT = 10
+#: What an ignored parameter's name keeps as it is in ``X-Ignored-Filters`` (the rest, the comma, spaces and
+#: line breaks included, percent-encoded: a name never breaks the header).
+HEADER_SAFE = "!#$&'()*+-./:;<=>?@[]^_`{|}~"
 
 
 def _no_content(_result) -> tuple[int, bytes]:
@@ -144,7 +148,7 @@ class Collection(_Base):
         count, docs, ignored = self.rt.reads.page(self.res, req.params, limit, offset, scope)
         nxt, prev = page_links(req, count, limit, offset)
         if ignored:
-            resp.set_header("X-Ignored-Filters", ",".join(sorted(ignored)))
+            resp.set_header("X-Ignored-Filters", ",".join(sorted(quote(name, safe=HEADER_SAFE) for name in ignored)))
         body = b"".join((b'{"count":', str(count).encode(), b',"next":', _encode(nxt), b',"previous":',
                          _encode(prev), b',"results":[', b",".join(docs), b"]}"))
         send(req, resp, 200, body)

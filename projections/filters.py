@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import re2
-from sqlalchemy import BigInteger, Integer, String, and_, cast, extract, false, func, select, union_all
+from sqlalchemy import BigInteger, Integer, String, and_, cast, extract, false, func, select, true, union_all
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
 
@@ -167,6 +167,21 @@ class Filters:
                        if (c := self._lookup(res, t, p.split("__"), lookup, raw, name)) is not None]
             return _either(t, clauses) if clauses else None
         return None
+
+    def lookups(self, res: Resource, name: str) -> dict[str, set[str]]:
+        """``{lookup: kinds of the values it compares}`` of the lookups ``<name>__<lookup>`` that apply to the
+        filter field or extended filter ``name`` of ``res`` (what :meth:`parameter` would compile)."""
+        found: dict[str, set[str]] = {}
+
+        def leaf(end: Leaf, col):
+            for lookup in LOOKUPS.get(end.kind, ()):
+                found.setdefault(lookup, set()).add(end.kind)
+            return true()
+
+        t = self.schema.table(res)
+        for path in [name] if name in res.filter_fields else res.extended_filters.get(name, []):
+            self._path(res, t, path.split("__"), leaf)
+        return found
 
     # paths ----------------------------------------------------------------
     def _exact_or_empty(self, res: Resource, t, parts: list[str], raw: str):
