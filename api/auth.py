@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 
 import falcon
 
-from commands.passwords import check_password, genuine, hash_password, token_user_id
+from commands.passwords import check_password, genuine, hash_password, needs_rehash, token_user_id
 from commands.principals import Principal, Principals
 
 from .errors import detail
 from .negotiation import negotiate
 from .permissions import DENIED
 
+log = logging.getLogger("ralph_es.api")
 OPEN_PATHS = ("/api-token-auth/", "/api/health/")
 #: What an unknown username's password is checked against (the cost of a real check).
 DUMMY_HASH = hash_password("not a password")
@@ -61,7 +63,20 @@ def check_credentials(principals: Principals, username: str, password: str) -> P
     if user is None or not user.password:
         check_password(password, DUMMY_HASH)
         return None
-    return user if check_password(password, user.password) else None
+    if not check_password(password, user.password):
+        return None
+    if needs_rehash(user.password):
+        _upgrade(principals, user, password)
+    return user
+
+
+def _upgrade(principals: Principals, user: Principal, password: str) -> None:
+    """Store the password under today's KDF (a Ralph PBKDF2 hash, weaker parameters); a failure costs the
+    user nothing but another try at the next login."""
+    try:
+        principals.rehash(user.id, user.password, password)
+    except Exception as ex:  # noqa: BLE001 - the login itself succeeded
+        log.warning("re-hashing the password of user %s failed: %s", user.id, ex)
 
 
 def _unauthorized(message: str):

@@ -369,11 +369,13 @@ class Commands:
         return record
 
     def change(self, res: Resource, record: Record, values: dict, actor, batch: _Batch,
-               transition: dict | None = None) -> None:
+               transition: dict | None = None, hooks: bool = True) -> None:
         """Plan setting validated ``values`` on ``record`` (write rules and claims applied); given the
-        ``transition`` run that sets them, its event is stored even when nothing changes."""
+        ``transition`` run that sets them, its event is stored even when nothing changes. ``hooks=False``
+        stores the values as given (a re-hashed password keeps the user's API key)."""
         pk = record.pk
-        values = values | run_hooks(self, res, pk, {**record.values, **values}, record.values)
+        if hooks:
+            values = values | run_hooks(self, res, pk, {**record.values, **values}, record.values)
         changes = {k: [record.values.get(k), v] for k, v in values.items() if record.values.get(k) != v}
         if res.tree and "parent" in changes:
             self._check_tree_move(res, pk, changes["parent"][1])

@@ -15,6 +15,7 @@ from .catalog import ALIASES, CATALOG
 from eventsourcing.persistence import RecordConflictError
 
 from .handlers import Commands
+from .passwords import is_password_hash
 from .validation import ValidationFailed
 
 
@@ -36,6 +37,14 @@ def _resolve(value, keys: dict[str, int], line: int):
     if isinstance(value, list):
         return [_resolve(item, keys, line) for item in value]
     return value
+
+
+def _stored_password(resource: str, body: dict) -> dict | None:
+    """A user's ``password`` that is already a hash Ralph-ES checks (Ralph's ``pbkdf2_sha256$...``), taken out of
+    ``body`` to be stored as it is: users moved from Ralph keep their passwords, re-hashed at their next login."""
+    if resource == "users" and is_password_hash(body.get("password")):
+        return {"password": body.pop("password")}
+    return None
 
 
 def run_import(commands: Commands, lines: Iterable[str], actor: int | None, batch: int = 500,
@@ -85,7 +94,7 @@ def _apply(commands: Commands, number: int, text: str, keys: dict, actor, report
         if name not in CATALOG or CATALOG[name].internal or "POST" not in CATALOG[name].methods:
             raise ValidationFailed({"resource": [f'"{item["resource"]}" cannot be imported.']})
         body = {k: _resolve(v, keys, number) for k, v in (item.get("body") or {}).items()}
-        written = commands.create(CATALOG[name], body, actor)
+        written = commands.create(CATALOG[name], body, actor, _stored_password(name, body))
     except (ValueError, KeyError, TypeError) as ex:
         report.errors.append((number, {"non_field_errors": [f"Not a valid import line: {ex}"]}))
         return

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from .catalog import CATALOG
 from .handlers import Commands
-from .passwords import new_token_salt
+from .passwords import hash_password, new_token_salt
 from .store import record_id
 
 #: Streams kept per process (dropped when full).
@@ -86,6 +86,17 @@ class Principals:
         _result, position = self.commands.atomic(lambda batch: self.commands.change(
             users, self.commands.load(users, pk), {"token_salt": new_token_salt()}, actor, batch))
         return position
+
+    def rehash(self, pk: int, encoded: str, password: str) -> None:
+        """Replace user ``pk``'s stored hash ``encoded`` of ``password`` (just checked) by a current one; the API
+        key stays valid. Nothing is done when the hash changed meanwhile."""
+        users = CATALOG["users"]
+
+        def plan(batch):
+            record = self.commands.load(users, pk)
+            if record.values.get("password") == encoded:
+                self.commands.change(users, record, {"password": hash_password(password)}, pk, batch, hooks=False)
+        self.commands.atomic(plan)
 
     def _fresh(self, aggregate_id: UUID, versions: dict[UUID, int]) -> dict | None:
         """The stored values of the live record ``aggregate_id`` (None: missing or deleted), read again when the

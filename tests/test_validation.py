@@ -566,12 +566,12 @@ def test_tags():
 
 # --- passwords --------------------------------------------------------------------------
 
-def test_password_stored_as_scrypt_hash():
+def test_password_stored_as_argon2id_hash():
     values = clean(resource("users"), {"username": "carol", "password": "s3cret!"}, REFS,
                    current=None, partial=False)
     stored = values["password"]
     assert stored != "s3cret!"
-    assert stored.startswith("scrypt$")
+    assert stored.startswith("$argon2id$")
     assert check_password("s3cret!", stored)
     assert not check_password("wrong", stored)
 
