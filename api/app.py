@@ -18,6 +18,7 @@ from .history import History
 from .resources import Collection, Item, KeyedItem
 from .root import ApiRoot, RotateToken, TokenAuth
 from .schema import Schema
+from .throttling import ThrottleMiddleware, throttle
 
 #: A record id in a URL: what a 64-bit id column holds (anything else is no route: 404).
 ID = "int(min=0, max=9223372036854775807)"
@@ -26,7 +27,10 @@ ID = "int(min=0, max=9223372036854775807)"
 def create_app(runtime: Runtime | None = None) -> falcon.App:
     """Build the API around ``runtime`` (from the environment when omitted)."""
     rt = runtime or Runtime(Settings.from_env())
-    app = falcon.App(middleware=[ServerTiming(), AuthMiddleware(rt.principals, rt.settings.secret_key)])
+    middleware = [ServerTiming(), AuthMiddleware(rt.principals, rt.settings.secret_key)]
+    if rt.settings.throttle_rate:
+        middleware.append(ThrottleMiddleware(throttle(rt.settings)))
+    app = falcon.App(middleware=middleware)
     app.req_options.auto_parse_qs_csv = False
     app.req_options.keep_blank_qs_values = True
     errors.install(app)

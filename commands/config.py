@@ -31,6 +31,8 @@ class Settings:
     statement_timeout: float = 30.0
     report_templates: str | None = None
     auto_assign_hostname: bool = False
+    #: requests per user and period (``5000/hour``) when throttling is on, like Ralph's ``API_THROTTLING``
+    throttle_rate: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -64,9 +66,15 @@ class Settings:
             max_body_bytes=int(env.get("RALPH_ES_MAX_BODY_BYTES", "2621440")),
             statement_timeout=float(env.get("RALPH_ES_STATEMENT_TIMEOUT", "30")),
             report_templates=env.get("RALPH_ES_REPORT_TEMPLATES") or None,
-            auto_assign_hostname=env.get("RALPH_ES_BACK_OFFICE_ASSET_AUTO_ASSIGN_HOSTNAME", "").lower()
-            in ("1", "true", "yes", "on"),
+            auto_assign_hostname=_flag(env, "RALPH_ES_BACK_OFFICE_ASSET_AUTO_ASSIGN_HOSTNAME"),
+            throttle_rate=(env.get("RALPH_ES_API_THROTTLING_USER", "5000/hour")
+                           if _flag(env, "RALPH_ES_API_THROTTLING") else None),
         )
+
+
+def _flag(env, name: str) -> bool:
+    """An on/off variable: ``1``, ``true``, ``yes`` or ``on`` is on."""
+    return env.get(name, "").lower() in ("1", "true", "yes", "on")
 
 
 def _embedded_secret(var: Path) -> str:
