@@ -13,11 +13,13 @@ from workers.runtime import Runtime
 from . import errors, transitions
 from .auth import AuthMiddleware
 from .events import Events
+from .formats import FormatMiddleware
 from .health import Health
 from .history import History
 from .resources import Collection, Item, KeyedItem
 from .root import ApiRoot, RotateToken, TokenAuth
 from .schema import Schema
+from .session import Login, Logout
 from .throttling import ThrottleMiddleware, throttle
 
 #: A record id in a URL: what a 64-bit id column holds (anything else is no route: 404).
@@ -27,7 +29,8 @@ ID = "int(min=0, max=9223372036854775807)"
 def create_app(runtime: Runtime | None = None) -> falcon.App:
     """Build the API around ``runtime`` (from the environment when omitted)."""
     rt = runtime or Runtime(Settings.from_env())
-    middleware = [ServerTiming(), AuthMiddleware(rt.principals, rt.settings.secret_key)]
+    middleware = [ServerTiming(), FormatMiddleware(rt.settings.secret_key),
+                  AuthMiddleware(rt.principals, rt.settings.secret_key)]
     if rt.settings.throttle_rate:
         middleware.append(ThrottleMiddleware(throttle(rt.settings)))
     app = falcon.App(middleware=middleware)
@@ -41,6 +44,8 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
     app.add_route("/api/events/", Events(rt))
     app.add_route(f"/api/users/{{pk:{ID}}}/rotate-token/", RotateToken(rt))
     app.add_route("/api/schema/", Schema())
+    app.add_route("/api-auth/login/", Login(rt))
+    app.add_route("/api-auth/logout/", Logout())
     values = CATALOG["customfieldvalues"]
     for res in RESOURCES:
         if res.internal:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import logging
 
 import falcon
@@ -12,11 +14,13 @@ from commands.passwords import check_password, genuine, hash_password, needs_reh
 from commands.principals import Principal, Principals
 
 from .errors import detail
-from .negotiation import negotiate
 from .permissions import DENIED
 
 log = logging.getLogger("ralph_es.api")
-OPEN_PATHS = ("/api-token-auth/", "/api/health/")
+OPEN_PATHS = ("/api-token-auth/", "/api/health/", "/api-auth/login/", "/api-auth/logout/")
+#: The cookie a browser session (the HTML preview's login) keeps its API key in.
+SESSION_COOKIE = "ralph_es_session"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 #: What an unknown username's password is checked against (the cost of a real check).
 DUMMY_HASH = hash_password("not a password")
 
@@ -83,18 +87,29 @@ def _unauthorized(message: str):
     return detail(401, message, **{"WWW-Authenticate": 'Token'})
 
 
+def csrf_token(secret_key: str, session: str) -> str:
+    """What a page of a browser session sends back (``X-CSRFToken``) with its writes: bound to the session's key,
+    so another site cannot know it."""
+    return hmac.new(secret_key.encode(), f"csrf:{session}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 class AuthMiddleware:
-    """Negotiates, then authenticates every request and requires staff."""
+    """Authenticates every request (the Authorization header, else a browser session's cookie) and requires
+    staff; a session's writes must carry its CSRF token."""
 
     def __init__(self, principals: Principals, secret_key: str):
         self.principals = principals
         self.secret_key = secret_key
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        negotiate(req)
         if req.path in OPEN_PATHS:
             return
-        user = authenticate(self.principals, self.secret_key, req.get_header("Authorization"))
+        header = req.get_header("Authorization")
+        session = None if header else req.cookies.get(SESSION_COOKIE)
+        user = authenticate(self.principals, self.secret_key, f"Token {session}" if session else header)
+        if session and req.method not in SAFE_METHODS and not hmac.compare_digest(
+                req.get_header("X-CSRFToken") or "", csrf_token(self.secret_key, session)):
+            raise detail(403, "CSRF Failed: CSRF token missing or incorrect.")
         if not (user.is_staff or user.is_superuser):
             raise detail(403, DENIED)
         req.context.user_id = user.id

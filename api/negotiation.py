@@ -9,27 +9,59 @@ import falcon
 import msgspec
 
 from .errors import ApiError, detail
+from .xml import parse_xml
 
 VERSIONS = ("v1",)
 RENDERS = ["application/json", "text/html", "application/xml"]
 PARSES = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data", "application/xml"]
+#: What each renderer is called in ``?format=`` and what it answers, in DRF's priority order.
+FORMATS = {"json": "application/json", "api": "text/html", "xml": "application/xml"}
 #: Deepest nesting of lists and objects a JSON body may have.
 MAX_DEPTH = 32
-_JSON_RANGES = ("application/json", "application/*", "*/*")
 
 
-def negotiate(req: falcon.Request) -> None:
-    """406 unless the client accepts JSON in version v1 (absent version = v1)."""
+def negotiate(req: falcon.Request) -> str:
+    """The format to answer in (``json``, ``api`` or ``xml``), as DRF's content negotiation picks it.
+
+    ``?format=`` decides when given (another value: 404). Otherwise the
+    Accept header's ranges are taken most specific first (DRF's precedence,
+    which ignores ``q``), and within one precedence the first renderer any of
+    them matches wins; no header or ``*/*`` is JSON; nothing matching is a 406.
+    A ``version`` other than v1 on the chosen range is a 406.
+    """
+    chosen = req.get_param("format")
+    if chosen is not None:
+        if chosen not in FORMATS:
+            raise detail(404, "Not found.")
+        return chosen
     header = req.get_header("Accept")
-    if not header:
-        return
-    ranges = [falcon.parse_header(part.strip()) for part in header.split(",") if part.strip()]
-    acceptable = [(media, params) for media, params in ranges if media.lower() in _JSON_RANGES]
-    if not acceptable:
-        raise detail(406, "Could not satisfy the request Accept header.")
-    version = acceptable[0][1].get("version")
-    if version is not None and version not in VERSIONS:
-        raise detail(406, 'Invalid version in "Accept" header.')
+    if not header or not header.strip():
+        return "json"
+    ranges = [falcon.parse_header(part.strip()) for part in header[:2000].split(",") if part.strip()]
+    for precedence in (3, 2, 1, 0):
+        for name, media in FORMATS.items():
+            for accepted, params in ranges:
+                if _precedence(accepted, params) == precedence and _matches(media, accepted.lower()):
+                    if params.get("version", "v1") not in VERSIONS:
+                        raise detail(406, 'Invalid version in "Accept" header.')
+                    return name
+    raise detail(406, "Could not satisfy the request Accept header.")
+
+
+def _precedence(media: str, params: dict) -> int:
+    """DRF's ``_MediaType.precedence``: ``*/*`` 0, ``type/*`` 1, a full type 2, with parameters (not ``q``) 3."""
+    main, _, sub = media.partition("/")
+    if main == "*":
+        return 0
+    if sub == "*":
+        return 1
+    return 2 if not set(params) - {"q"} else 3
+
+
+def _matches(media: str, accepted: str) -> bool:
+    main, _, sub = accepted.partition("/")
+    own_main, _, own_sub = media.partition("/")
+    return main in ("*", own_main) and sub in ("*", own_sub)
 
 
 def parse_body(req: falcon.Request, max_bytes: int) -> dict:
@@ -76,6 +108,8 @@ def _decode(req: falcon.Request, raw: bytes):
         return {k: v[0] if len(v) == 1 else v for k, v in form.items()}
     if media == "multipart/form-data":
         return _multipart(req, raw)
+    if media == "application/xml":
+        return parse_xml(raw)
     raise detail(415, f'Unsupported media type "{req.content_type or ""}" in request.')
 
 

@@ -77,4 +77,6 @@ def requests(draw, ids: list[int], bodies: dict[str, dict]) -> dict:
         content_type = draw(CONTENT_TYPES)
     else:
         data, content_type = draw(RAW_BODIES), draw(CONTENT_TYPES)
-    return {"method": method, "path": path, "params": params, "body": data, "content_type": content_type}
+    accept = draw(st.sampled_from([None] * 4 + ["application/xml", "text/html"]))
+    return {"method": method, "path": path, "params": params, "body": data, "content_type": content_type,
+            "accept": accept}

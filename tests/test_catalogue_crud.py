@@ -110,7 +110,8 @@ def test_every_implied_route_is_served(rt):
     from api.app import create_app
 
     served = {route.path for route in inspect.inspect_app(create_app(rt)).routes}
-    expected = {"/api/", "/api-token-auth/", "/api/health/", "/api/events/", "/api/schema/"}
+    expected = {"/api/", "/api-token-auth/", "/api/health/", "/api/events/", "/api/schema/",
+                "/api-auth/login/", "/api-auth/logout/"}
     pk = "int(min=0, max=9223372036854775807)"  # what a 64-bit id holds; any other number: 404
     expected.add(f"/api/users/{{pk:{pk}}}/rotate-token/")  # issue 13
     for res in ROUTED:

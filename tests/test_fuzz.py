@@ -1,4 +1,5 @@
-"""Fuzz every route and method: never a 5xx, always JSON, rejected writes leave the store unchanged.
+"""Fuzz every route and method: never a 5xx, answers well-formed in the format asked for (JSON, XML or the HTML
+preview), rejected writes leave the store unchanged.
 
 (A redirect to the URL with a final slash has no body, as Django's APPEND_SLASH.)
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 
+import defusedxml.ElementTree as SafeTree
 import pytest
 
 from fuzzing import requests
@@ -37,11 +39,11 @@ def test_hostile_requests_never_hurt(api, rt):
     def one(req):
         head = rt.projector.head()
         headers = {"Content-Type": req["content_type"]} if req["content_type"] else {}
+        headers |= {"Accept": req["accept"]} if req["accept"] else {}
         result = api.request(req["method"], req["path"], params=req["params"], body=req["body"], headers=headers)
         assert result.status_code < 500, (req, result.status_code, result.text)
         if req["method"] != "HEAD" and result.status_code != 204 and not 300 <= result.status_code < 400:
-            assert result.headers["Content-Type"] == "application/json", (req, result.headers)
-            json.loads(result.text)
+            _well_formed(req, result)
         if result.status_code >= 400 and req["method"] in WRITES:
             assert rt.projector.head() == head, req
         assert "X-Read-Model-Behind" not in result.headers, req
@@ -50,6 +52,19 @@ def test_hostile_requests_never_hurt(api, rt):
     assert rt.projector.failure() is None
     written = api.create("manufacturers", {"name": "after the storm"})
     assert api.get(f"/api/manufacturers/{written['id']}/").json["name"] == "after the storm"
+
+
+def _well_formed(req: dict, result) -> None:
+    """The answer parses in the format asked for (406s and other errors of negotiation are JSON)."""
+    media = result.headers["Content-Type"].split(";")[0]
+    if media == "application/xml":
+        assert req["accept"] == "application/xml" or req["params"].get("format") == "xml", req
+        SafeTree.fromstring(result.content)
+    elif media == "text/html":
+        assert result.text.startswith("<!DOCTYPE html>") and result.text.count("<script") == 2, (req, result.text)
+    else:
+        assert media == "application/json", (req, result.headers)
+        json.loads(result.text)
 
 
 #: One hostile value of each kind, sent in place of every writable field.
