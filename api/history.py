@@ -10,7 +10,7 @@ from workers.runtime import Runtime
 
 from .errors import not_found
 from .pages import page_links
-from .permissions import require
+from .permissions import hide, require
 from .resources import DEFAULT_LIMIT, int_param
 from .responses import send
 
@@ -25,6 +25,7 @@ class History:
 
     def on_get(self, req, resp, pk: int):
         require(req, self.res, "GET")
+        hide(req, self.rt.store, self.res, pk)
         limit = min(int_param(req, "limit", DEFAULT_LIMIT, 1), self.rt.settings.max_limit)
         offset = int_param(req, "offset", 0, 0)
         count, found = entries(self.rt.store, self.res, pk, limit, offset, req.get_param("ordering") == "-position")

@@ -1,4 +1,5 @@
-"""Ralph's model permissions (``RalphPermission``): which methods a user may use on a resource."""
+"""Ralph's model permissions (``RalphPermission``): which methods a user may use on a resource; and its object
+permissions: which records of a resource restricted by region the user sees (:mod:`commands.regions`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import falcon
 
 from commands.catalog import Resource
 from commands.principals import Principal
+from commands.regions import hidden
+from commands.store import RalphStore
 
-from .errors import detail
+from .errors import detail, not_found
 
 #: The permissions of which a user needs any, per method (``<action>_<model>`` codenames).
 ACTIONS = {"GET": ("view", "add", "change", "delete"), "POST": ("add",), "PUT": ("change",),
@@ -30,3 +33,17 @@ def require(req: falcon.Request, res: Resource, method: str | None = None) -> No
     """403 unless the request's user may use ``method`` (default: the request's) on ``res``."""
     if not may(req.context.user, res, method or req.method):
         raise detail(403, DENIED)
+
+
+def visible_regions(req: falcon.Request) -> frozenset[int] | None:
+    """The regions whose records the request's user sees; None for a superuser, who sees every record."""
+    user = req.context.user
+    return None if user.is_superuser else frozenset(user.regions)
+
+
+def hide(req: falcon.Request, store: RalphStore, res: Resource, pk: int) -> None:
+    """404, as for a missing record, when the request's user may not see record ``pk`` of ``res`` (Ralph's list
+    filter leaves it out of the queryset a detail is looked up in); 403 when it is reached through base-objects
+    (Ralph does not filter that list, but refuses the object itself)."""
+    if hidden(store, res, pk, visible_regions(req)):
+        raise detail(403, DENIED) if res.polymorphic else not_found()

@@ -21,7 +21,7 @@ from .idempotency import keyed
 from .negotiation import parse_body
 from .options import metadata
 from .pages import page_links
-from .permissions import may, require
+from .permissions import hide, may, require, visible_regions
 from .responses import send, stored
 
 _encode = msgspec.json.Encoder().encode
@@ -114,6 +114,13 @@ class _Base:
             raise not_found()
         return {"object_family": self.owner.family, "object_id": owner_pk}
 
+    def _owned(self, req, owner_pk: int | None) -> dict:
+        """:meth:`_scope`, also 404 when the request's user may not see the owner."""
+        scope = self._scope(owner_pk)
+        if self.owner is not None:
+            hide(req, self.rt.store, self.owner, owner_pk)
+        return scope
+
     def _stored(self, resp, position: int) -> None:
         stored(self.rt, resp, position)
 
@@ -142,10 +149,10 @@ class Collection(_Base):
 
     def on_get(self, req, resp, pk: int | None = None):
         self._check(req)
-        scope = self._scope(pk)
+        scope = self._owned(req, pk)
         limit = min(int_param(req, "limit", DEFAULT_LIMIT, 1), self.rt.settings.max_limit)
         offset = int_param(req, "offset", 0, 0)
-        count, docs, ignored = self.rt.reads.page(self.res, req.params, limit, offset, scope)
+        count, docs, ignored = self.rt.reads.page(self.res, req.params, limit, offset, scope, visible_regions(req))
         nxt, prev = page_links(req, count, limit, offset)
         if ignored:
             resp.set_header("X-Ignored-Filters", ",".join(sorted(quote(name, safe=HEADER_SAFE) for name in ignored)))
@@ -159,11 +166,12 @@ class Collection(_Base):
 
     def on_post(self, req, resp, pk: int | None = None):
         self._check(req)
-        scope = self._scope(pk)
+        scope = self._owned(req, pk)
         fixed = scope | ({"object_resource": self.owner.name} if self.owner else {})
         body = parse_body(req, self.rt.settings.max_body_bytes)
         written = keyed(self.rt, req, resp, body, self._answer(201),
-                        lambda receipt: self.rt.commands.create(self.res, body, req.context.user_id, fixed, receipt))
+                        lambda receipt: self.rt.commands.create(self.res, body, req.context.user_id, fixed, receipt,
+                                                                regions=visible_regions(req)))
         if written is not None:
             self._written(req, resp, 201, written)
 
@@ -184,11 +192,11 @@ class Item(_Base):
 
     allowed_here = ("GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
-    def _id(self, pk: int, item: int | None) -> int:
+    def _id(self, req, pk: int, item: int | None) -> int:
         """The record id, after checking a nested record belongs to its owner."""
         if self.owner is None:
             return pk
-        scope = self._scope(pk)
+        scope = self._owned(req, pk)
         state = self.rt.reads.state(self.res, item)
         if state is None or any(state.get(k) != v for k, v in scope.items()):
             raise not_found()
@@ -196,10 +204,12 @@ class Item(_Base):
 
     def on_get(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
+        pk = self._id(req, pk, item)
+        hide(req, self.rt.store, self.res, pk)
         if req.get_param("as_of") is not None:
-            self._as_of(req, resp, self._id(pk, item))
+            self._as_of(req, resp, pk)
             return
-        found = self.rt.reads.tagged(self.res, self._id(pk, item))
+        found = self.rt.reads.tagged(self.res, pk)
         if found is None:
             raise not_found()
         doc, version = found
@@ -222,16 +232,16 @@ class Item(_Base):
         resp.data = b""
 
     def on_put(self, req, resp, pk: int, item: int | None = None):
-        self._update(req, resp, self._id(pk, item), partial=False)
+        self._update(req, resp, self._id(req, pk, item), partial=False)
 
     def on_patch(self, req, resp, pk: int, item: int | None = None):
-        self._update(req, resp, self._id(pk, item), partial=True)
+        self._update(req, resp, self._id(req, pk, item), partial=True)
 
     def _update(self, req, resp, pk: int, partial: bool):
         self._check(req)
         body = parse_body(req, self.rt.settings.max_body_bytes)
         written = keyed(self.rt, req, resp, body, self._answer(200), lambda receipt: self.rt.commands.update(
-            self.res, pk, body, req.context.user_id, partial, _if_match(req), receipt))
+            self.res, pk, body, req.context.user_id, partial, _if_match(req), receipt, regions=visible_regions(req)))
         if written is None:
             return
         self._written(req, resp, 200, written)
@@ -242,7 +252,8 @@ class Item(_Base):
     def on_delete(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
         position = keyed(self.rt, req, resp, {}, _no_content, lambda receipt: self.rt.commands.delete(
-            self.res, self._id(pk, item), req.context.user_id, _if_match(req), receipt))
+            self.res, self._id(req, pk, item), req.context.user_id, _if_match(req), receipt,
+            regions=visible_regions(req)))
         if position is not None:
             self._stored(resp, position)
             resp.status = 204

@@ -19,6 +19,7 @@ from .hooks import run_delete_hooks, run_hooks
 from .idempotency import Receipt
 from .ids import IdAllocator
 from .references import ReferenceConflict
+from .regions import Restricted, sees
 from .store import Claim, RalphStore, Record, claim_id, record_id
 from .validation import ValidationFailed, clean, naive_iso
 
@@ -181,15 +182,16 @@ class Commands:
         """The stored values of a record the command refers to (see :meth:`referenced`)."""
         return dict(self.referenced(CATALOG[resource], pk).values)
 
-    def exists(self, resource: str, pk: int) -> bool:
-        """True when ``pk`` is a live record of ``resource`` (its deletion meanwhile fails the append)."""
+    def exists(self, resource: str, pk: int, regions: frozenset[int] | None = None) -> bool:
+        """True when ``pk`` is a live record of ``resource`` (its deletion meanwhile fails the append) that a user
+        restricted to ``regions`` sees (:mod:`commands.regions`)."""
         if not in_catalog(resource) or not family_members(resource):
             return False
         try:
-            self.load(CATALOG[resource], pk)
+            record = self.load(CATALOG[resource], pk)
         except NotFound:
             return False
-        return True
+        return sees(regions, CATALOG[resource], pk, record.values)
 
     def find(self, resource: str, field: str, value) -> int | None:
         """The id of the ``resource`` record whose unique ``field`` equals ``value``."""
@@ -274,25 +276,30 @@ class Commands:
 
     # commands -----------------------------------------------------------
     # Each takes an optional ``receipt``, the request's idempotency key, saved with the command's events
-    # (:meth:`_seal`).
+    # (:meth:`_seal`), and the ``regions`` of a user who sees only their records (:mod:`commands.regions`):
+    # for that user, other records of restricted resources are missing (NotFound, or ``Invalid pk`` when named).
     def create(self, res: Resource, body: dict, actor: int | None, fixed: dict | None = None,
-               receipt: Receipt | None = None) -> Written:
+               receipt: Receipt | None = None, *, regions: frozenset[int] | None = None) -> Written:
         """POST: validate ``body`` and append the Created event(s); ``fixed`` values are set as given."""
-        return self._retry(lambda: self._create(res, body, actor, fixed, receipt))
+        return self._retry(lambda: self._create(res, body, actor, fixed, receipt, regions))
 
     def update(self, res: Resource, pk: int, body: dict, actor: int | None, partial: bool,
-               expected: set[int] | None = None, receipt: Receipt | None = None) -> Written:
+               expected: set[int] | None = None, receipt: Receipt | None = None, *,
+               regions: frozenset[int] | None = None) -> Written:
         """PUT/PATCH: validate the sent fields and append an Updated event (only on a version in ``expected``,
         when given: :class:`PreconditionFailed` otherwise, also when another write wins the race)."""
-        return self._retry(lambda: self._update(res, pk, body, actor, partial, expected, receipt))
+        return self._retry(lambda: self._update(res, pk, body, actor, partial, expected, receipt, regions))
 
     def delete(self, res: Resource, pk: int, actor: int | None, expected: set[int] | None = None,
-               receipt: Receipt | None = None) -> int:
+               receipt: Receipt | None = None, *, regions: frozenset[int] | None = None) -> int:
         """DELETE: 409 when protected; cascades where Ralph cascades (only on a version in ``expected``)."""
-        return self._retry(lambda: self._delete(res, pk, actor, expected, receipt))
+        return self._retry(lambda: self._delete(res, pk, actor, expected, receipt, regions))
 
-    def _expect(self, res: Resource, pk: int, expected: set[int] | None) -> Record:
+    def _expect(self, res: Resource, pk: int, expected: set[int] | None,
+                regions: frozenset[int] | None = None) -> Record:
         record = self.load(res, pk)
+        if not sees(regions, res, pk, record.values):
+            raise NotFound(pk)
         if expected is not None and record.version not in expected:
             raise PreconditionFailed(record.version)
         return record
@@ -334,19 +341,24 @@ class Commands:
         recordings = self.store.save(*batch.aggregates) if batch.aggregates else []
         return recordings[-1].notification.id if recordings else self.store.recorder.max_notification_id() or 0
 
+    def _refs(self, regions: frozenset[int] | None):
+        """What a write may name: every live record, or those a user restricted to ``regions`` sees."""
+        return self if regions is None else Restricted(self, regions)
+
     def _create(self, res: Resource, body: dict, actor, fixed: dict | None = None,
-                receipt: Receipt | None = None) -> Written:
+                receipt: Receipt | None = None, regions: frozenset[int] | None = None) -> Written:
         seal = self._seal(receipt)
-        values = clean(res, body, self, current=None, partial=False) | (fixed or {})
+        values = clean(res, body, self._refs(regions), current=None, partial=False) | (fixed or {})
         batch = _Batch()
         record = self.add(res, values, actor, batch)
         return self._written(record, batch, seal)
 
     def _update(self, res: Resource, pk: int, body: dict, actor, partial: bool,
-                expected: set[int] | None = None, receipt: Receipt | None = None) -> Written:
+                expected: set[int] | None = None, receipt: Receipt | None = None,
+                regions: frozenset[int] | None = None) -> Written:
         seal = self._seal(receipt)
-        record = self._expect(res, pk, expected)
-        values = clean(res, body, self, current=record.values, partial=partial)
+        record = self._expect(res, pk, expected, regions)
+        values = clean(res, body, self._refs(regions), current=record.values, partial=partial)
         batch = _Batch()
         self.change(res, record, values, actor, batch)
         return self._written(record, batch, seal)
@@ -455,10 +467,10 @@ class Commands:
                 raise ValidationFailed({"parent": ["A node may not be made a child of any of its descendants."]})
 
     def _delete(self, res: Resource, pk: int, actor, expected: set[int] | None = None,
-                receipt: Receipt | None = None) -> int:
+                receipt: Receipt | None = None, regions: frozenset[int] | None = None) -> int:
         seal = self._seal(receipt)
         batch = _Batch()
-        self.remove(res, self._expect(res, pk, expected), actor, batch)
+        self.remove(res, self._expect(res, pk, expected, regions), actor, batch)
         return self._save(batch, seal)
 
     def remove(self, res: Resource, record: Record, actor, batch: _Batch) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from commands.catalog import CATALOG, Resource
 
 from .filters import Filters, last
-from .tables import ReadSchema
+from .tables import ReadSchema, among
 
 
 class ReadModel:
@@ -49,8 +49,10 @@ class ReadModel:
         return None if row is None else (row.id, msgspec.json.decode(row.state))
 
     # lists --------------------------------------------------------------
-    def page(self, res: Resource, params: dict, limit: int, offset: int, scope: dict | None = None):
-        """(count, docs, ignored parameter names) of one page of a list, within ``scope`` (column values).
+    def page(self, res: Resource, params: dict, limit: int, offset: int, scope: dict | None = None,
+             regions: frozenset[int] | None = None):
+        """(count, docs, ignored parameter names) of one page of a list, within ``scope`` (column values), of the
+        records a user restricted to ``regions`` sees (:mod:`commands.regions`; a condition on the region column).
 
         ``params`` maps each query parameter to its value (a list when repeated).
         Raises :class:`FilterError` for a lookup value that cannot be used.
@@ -60,6 +62,8 @@ class ReadModel:
         t = self.schema.table(res)
         conditions, ignored = self.filters.compile(res, params)
         conditions += [t.c[k] == v for k, v in (scope or {}).items()]
+        if regions is not None and res.region_column:
+            conditions.append(among(t.c[res.region_column], sorted(regions), self.engine.dialect.name))
         keys = self.ordering(res, t, last(params.get("ordering")))
         with self.engine.connect() as conn:
             count = self._count(conn, res, t, conditions)

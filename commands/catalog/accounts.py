@@ -54,6 +54,7 @@ REGIONS = named(
     boolean('stocktaking_enabled', default=False),
     timestamps=False,
     ordering=(),
+    region_column='id',
 )
 
 

@@ -13,6 +13,7 @@ BACK_OFFICE_ASSETS = Resource(
     model='back_office.BackOfficeAsset',
     verbose_name='Back Office Asset',
     base_object=True,
+    region_column='region',
     filter_fields=('barcode', 'sn', 'hostname', 'invoice_no', 'order_no', 'status', 'imei', 'imei2', 'model', 'purchase_order', 'required_support', 'region', 'warehouse', 'task_url', 'model__category', 'loan_end_date', 'niw', 'model__manufacturer', 'model__manufacturer__manufacturer_kind', 'location', 'remarks', 'user', 'owner', 'user__segment', 'user__company', 'user__department', 'user__employee_id', 'property_of', 'invoice_date', 'provider', 'budget_info', 'depreciation_rate', 'depreciation_end_date', 'force_depreciation', 'buyout_date', 'service_env'),
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
     fields=(

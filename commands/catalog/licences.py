@@ -10,6 +10,7 @@ LICENCES = Resource(
     name='licences',
     model='licences.Licence',
     base_object=True,
+    region_column='region',
     filter_fields=('software__name', 'niw', 'sn', 'license_details', 'remarks', 'software', 'property_of', 'licence_type', 'service_env', 'valid_thru', 'order_no', 'invoice_no', 'invoice_date', 'budget_info', 'manufacturer', 'manufacturer__manufacturer_kind', 'region', 'office_infrastructure'),
     str_format='{number_bought} x {software__name} - {invoice_date|None} ({niw|None})',
     fields=(

@@ -40,6 +40,9 @@ class Resource:
     ``transitions`` marks a model with Ralph's transitions on ``status``.
     ``key`` names the stored unique field that identifies a record in its
     URL and renders as its ``id`` instead of the integer id (transition jobs: a UUID).
+    ``region_column`` restricts who sees a record (Ralph's object permissions, :mod:`commands.regions`): a user
+    who is not a superuser sees only the records whose column of that name holds one of the user's regions
+    (``region`` for Ralph's Regionalizable models, ``id`` for regions themselves); empty: anyone sees every record.
     """
 
     name: str
@@ -69,6 +72,7 @@ class Resource:
     url_format: str = ""
     transitions: bool = False
     key: str = ""
+    region_column: str = ""
 
     @property
     def family(self) -> str:
