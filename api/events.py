@@ -7,6 +7,7 @@ import time
 import msgspec
 
 from commands.catalog import CATALOG, resource
+from commands.field_permissions import shown_entries
 from commands.history import feed
 from commands.validation import ValidationFailed
 from workers.runtime import Runtime
@@ -42,7 +43,7 @@ class Events:
                 break
             after = last  # what was looked at holds nothing of interest: go on from there
             time.sleep(LOOK_EVERY)
-        send(req, resp, 200, _encode({"results": found, "last": last,
+        send(req, resp, 200, _encode({"results": shown_entries(req.context.user, found), "last": last,
                                       "next": url_with(req, after=last)}))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from commands.catalog import Resource
+from commands.field_permissions import shown_entries
 from commands.history import entries
 from workers.runtime import Runtime
 
@@ -32,7 +33,8 @@ class History:
         if not count:
             raise not_found()
         nxt, prev = page_links(req, count, limit, offset)
-        send(req, resp, 200, _encode({"count": count, "next": nxt, "previous": prev, "results": found}))
+        send(req, resp, 200, _encode({"count": count, "next": nxt, "previous": prev,
+                                      "results": shown_entries(req.context.user, found)}))
 
     def on_head(self, req, resp, pk: int):
         self.on_get(req, resp, pk)

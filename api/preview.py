@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from commands.catalog import Resource
+from commands.field_permissions import changeable
 
 from .auth import SESSION_COOKIE, csrf_token
 from .permissions import may
@@ -100,7 +101,8 @@ def _forms(user, res: Resource | None, is_detail: bool, current) -> list[dict]:
     for method in methods:
         if method not in res.methods or not may(user, res, method):
             continue
-        inputs = [] if method == "DELETE" else [_input(f, current if method == "PUT" else None) for f in fields]
+        inputs = [] if method == "DELETE" else [_input(f, current if method == "PUT" else None)
+                                                 for f in changeable(user, res, fields)]
         forms.append({"method": method, "inputs": inputs})
     return forms
 

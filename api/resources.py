@@ -10,6 +10,7 @@ import falcon
 import msgspec
 
 from commands.catalog import Resource
+from commands.field_permissions import check_write, shown
 from commands.handlers import Written
 from commands.validation import ValidationFailed, parse_instant
 from projections.as_of import detail_as_of
@@ -126,15 +127,22 @@ class _Base:
 
     def _written(self, req, resp, status: int, written: Written) -> None:
         self._stored(resp, written.position)
-        send(req, resp, status, self._render(written))
+        send(req, resp, status, self._render(req, written))
 
-    def _render(self, written: Written) -> bytes:
-        """The answer to a write: the flat representation of the record as written."""
-        return _encode(render_written(self.res, written.pk, written.values, written.created, written.modified))
+    def _body(self, req) -> dict:
+        """The request body, refused (400) when it sets a field the user may not change."""
+        body = parse_body(req, self.rt.settings.max_body_bytes)
+        check_write(req.context.user, self.res, body)
+        return body
 
-    def _answer(self, status: int):
+    def _render(self, req, written: Written) -> bytes:
+        """The answer to a write: the flat representation of the record as written, as the user may see it."""
+        doc = _encode(render_written(self.res, written.pk, written.values, written.created, written.modified))
+        return shown(req.context.user, self.res, [doc])[0]
+
+    def _answer(self, req, status: int):
         """What a write's idempotency key stores: ``status`` and :meth:`_render`."""
-        return lambda written: (status, self._render(written))
+        return lambda written: (status, self._render(req, written))
 
     def _options(self, req, resp, is_detail: bool) -> None:
         self._check(req)
@@ -156,6 +164,7 @@ class Collection(_Base):
         nxt, prev = page_links(req, count, limit, offset)
         if ignored:
             resp.set_header("X-Ignored-Filters", ",".join(sorted(quote(name, safe=HEADER_SAFE) for name in ignored)))
+        docs = shown(req.context.user, self.res, docs)
         body = b"".join((b'{"count":', str(count).encode(), b',"next":', _encode(nxt), b',"previous":',
                          _encode(prev), b',"results":[', b",".join(docs), b"]}"))
         send(req, resp, 200, body)
@@ -168,8 +177,8 @@ class Collection(_Base):
         self._check(req)
         scope = self._owned(req, pk)
         fixed = scope | ({"object_resource": self.owner.name} if self.owner else {})
-        body = parse_body(req, self.rt.settings.max_body_bytes)
-        written = keyed(self.rt, req, resp, body, self._answer(201),
+        body = self._body(req)
+        written = keyed(self.rt, req, resp, body, self._answer(req, 201),
                         lambda receipt: self.rt.commands.create(self.res, body, req.context.user_id, fixed, receipt,
                                                                 regions=visible_regions(req)))
         if written is not None:
@@ -213,6 +222,7 @@ class Item(_Base):
         if found is None:
             raise not_found()
         doc, version = found
+        doc = shown(req.context.user, self.res, [doc])[0]
         tag = etag(version, doc)
         resp.set_header("ETag", tag)
         if _not_modified(req, tag):
@@ -225,7 +235,7 @@ class Item(_Base):
         doc = detail_as_of(self.rt.store, self.res, pk, instant(req.get_param("as_of")))
         if doc is None:
             raise not_found()
-        send(req, resp, 200, _encode(doc))
+        send(req, resp, 200, shown(req.context.user, self.res, [_encode(doc)])[0])
 
     def on_head(self, req, resp, pk: int, item: int | None = None):
         self.on_get(req, resp, pk, item)
@@ -239,8 +249,8 @@ class Item(_Base):
 
     def _update(self, req, resp, pk: int, partial: bool):
         self._check(req)
-        body = parse_body(req, self.rt.settings.max_body_bytes)
-        written = keyed(self.rt, req, resp, body, self._answer(200), lambda receipt: self.rt.commands.update(
+        body = self._body(req)
+        written = keyed(self.rt, req, resp, body, self._answer(req, 200), lambda receipt: self.rt.commands.update(
             self.res, pk, body, req.context.user_id, partial, _if_match(req), receipt, regions=visible_regions(req)))
         if written is None:
             return

@@ -7,6 +7,7 @@ import ipaddress
 import math
 import re
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Protocol
 
 from .catalog.fields import Field
@@ -308,14 +309,16 @@ def _mac(f, raw, refs):
     return ":".join(digits[i:i + 2] for i in range(0, 12, 2)).upper()
 
 
+@cache
 def permission_codenames() -> dict[str, str]:
-    """Every model permission: ``app_label.codename`` -> ``codename``."""
+    """Every model and field permission: ``app_label.codename`` -> ``codename``."""
     from .catalog import RESOURCES
+    from .field_permissions import field_codenames
 
     out = {}
     for res in RESOURCES:
-        for action in ("view", "add", "change", "delete"):
-            codename = f"{action}_{res.model_name}"
+        for codename in [f"{action}_{res.model_name}" for action in ("view", "add", "change", "delete")] + \
+                field_codenames(res):
             out[f"{res.app_label}.{codename}"] = codename
     return out
 

@@ -22,7 +22,7 @@ import pytest
 from falcon.testing import TestClient
 
 from api.app import create_app
-from commands.catalog import CATALOG
+from commands.catalog import CATALOG, RESOURCES
 from commands.config import Settings
 from commands.passwords import api_token
 from workers.runtime import Runtime
@@ -222,15 +222,32 @@ class Api:
 
 
 def make_user(rt: Runtime, username: str, password: str = "secret", permissions: tuple[str, ...] = (),
-              **flags) -> int:
+              all_fields: bool = True, **flags) -> int:
     """Create a user through the command layer (in a group of its own holding ``permissions``, codenames such as
-    ``view_manufacturer``) and wait until it is readable."""
+    ``view_manufacturer``) and wait until it is readable. With ``all_fields`` a model permission brings the
+    model's field permissions along (view ones for ``view_``, change ones for the others), as an administrator
+    granting a model usually does."""
+    if all_fields:
+        permissions = tuple(permissions) + tuple(_field_grants(permissions))
     groups = [rt.commands.create(CATALOG["groups"], {"name": f"{username}'s", "permissions": list(permissions)},
                                  None).pk] if permissions else []
     written = rt.commands.create(CATALOG["users"], {"username": username, "password": password, "groups": groups,
                                                     **flags}, None)
     assert rt.dispatcher.wait_for(written.position)
     return written.pk
+
+
+def _field_grants(permissions) -> list[str]:
+    from commands.field_permissions import field_codenames
+
+    grants = []
+    for granted in permissions:
+        action, _, model = granted.partition("_")
+        for res in RESOURCES:
+            if res.model_name == model:
+                wanted = "view_" if action == "view" else "change_"
+                grants += [c for c in field_codenames(res) if c.startswith(wanted) and c not in grants]
+    return grants
 
 
 def basic(username: str, password: str) -> dict:

@@ -8,6 +8,7 @@ from .shapes import named
 USERS = Resource(
     name='users',
     model='accounts.RalphUser',
+    permissions_by_field=True,
     filter_fields=('username', 'first_name', 'last_name', 'email', 'is_staff', 'is_superuser', 'is_active', 'groups'),
     str_format='{username}',
     superuser_writes=True,

@@ -6,6 +6,7 @@ from .resource import Resource
 SCM_INFO = Resource(
     name='scm-info',
     model='configuration_management.SCMStatusCheck',
+    permissions_by_field=True,
     filter_fields=(),
     fields=(
         ID,

@@ -36,10 +36,10 @@ DOMAINS = Resource(
 )
 
 
-DOMAIN_CATEGORY = named('domain-category', 'domains.DomainCategory', ordering=(), filter_fields=())
+DOMAIN_CATEGORY = named('domain-category', 'domains.DomainCategory', ordering=(), filter_fields=(), permissions_by_field=True)
 
 
-DNS_PROVIDER = named('dns-provider', 'domains.DNSProvider', ordering=(), filter_fields=())
+DNS_PROVIDER = named('dns-provider', 'domains.DNSProvider', ordering=(), filter_fields=(), permissions_by_field=True)
 
 
 DOMAIN_PROVIDER_ADDITIONAL_SERVICES = named(

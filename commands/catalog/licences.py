@@ -55,6 +55,7 @@ SOFTWARE = named(
     choice('asset_type', ((1, 'back office'), (2, 'data center'), (3, 'part'), (4, 'all')), default=4),
     timestamps=False,
     ordering=(),
+    permissions_by_field=True,
 )
 
 
@@ -73,7 +74,7 @@ BASE_OBJECTS_LICENCES = Resource(
 )
 
 
-LICENCE_TYPES = named('licence-types', 'licences.LicenceType', timestamps=False, ordering=())
+LICENCE_TYPES = named('licence-types', 'licences.LicenceType', timestamps=False, ordering=(), permissions_by_field=True)
 
 
 LICENCE_USERS = Resource(

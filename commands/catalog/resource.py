@@ -43,6 +43,8 @@ class Resource:
     ``region_column`` restricts who sees a record (Ralph's object permissions, :mod:`commands.regions`): a user
     who is not a superuser sees only the records whose column of that name holds one of the user's regions
     (``region`` for Ralph's Regionalizable models, ``id`` for regions themselves); empty: anyone sees every record.
+    ``permissions_by_field`` marks a model with Ralph's ``PermByFieldMixin`` (every BaseObject type has it; see
+    :attr:`field_permissions`).
     """
 
     name: str
@@ -73,11 +75,17 @@ class Resource:
     transitions: bool = False
     key: str = ""
     region_column: str = ""
+    permissions_by_field: bool = False
 
     @property
     def family(self) -> str:
         """The id space of the resource (named as the resource was first, so a rename keeps its ids)."""
         return BASE_OBJECT if self.base_object or self.polymorphic else first_resource_name(self.name)
+
+    @property
+    def field_permissions(self) -> bool:
+        """True when the model has per-field view and change permissions (:mod:`api.field_permissions`)."""
+        return self.permissions_by_field or self.base_object or self.polymorphic
 
     @property
     def app_label(self) -> str:

@@ -8,6 +8,7 @@ from .resource import Resource
 SECURITY_SCANS = Resource(
     name='security-scans',
     model='security.SecurityScan',
+    permissions_by_field=True,
     filter_fields=(),
     additional_filters={'ip': 'base_object__ethernet_set__ipaddress__address'},
     fields=(
@@ -32,6 +33,7 @@ SECURITY_SCANS = Resource(
 VULNERABILITIES = Resource(
     name='vulnerabilities',
     model='security.Vulnerability',
+    permissions_by_field=True,
     filter_fields=('external_vulnerability_id', 'name'),
     fields=(
         ID,
