@@ -9,11 +9,12 @@ import msgspec
 from commands.catalog import CATALOG, resource
 from commands.field_permissions import shown_entries
 from commands.history import feed
+from commands.regions import hidden
 from commands.validation import ValidationFailed
 from workers.runtime import Runtime
 
 from .pages import url_with
-from .permissions import may, require
+from .permissions import may, require, visible_regions
 from .responses import send
 
 _encode = msgspec.json.Encoder().encode
@@ -36,15 +37,26 @@ class Events:
         if res is not None:
             require(req, res, "GET")
         deadline = time.monotonic() + wait
+        seen: dict[tuple[str, int], bool] = {}
         while True:
             found, last = feed(self.rt.store, after, limit, res, pk)
-            found = [e for e in found if may(req.context.user, CATALOG[e["resource"]], "GET")]  # what they may view
+            found = [e for e in found if self._visible(req, e, seen)]
             if found or time.monotonic() >= deadline:
                 break
             after = last  # what was looked at holds nothing of interest: go on from there
             time.sleep(LOOK_EVERY)
         send(req, resp, 200, _encode({"results": shown_entries(req.context.user, found), "last": last,
                                       "next": url_with(req, after=last)}))
+
+    def _visible(self, req, entry: dict, seen: dict) -> bool:
+        """The user may view the entry's resource and see its record (regions; decided once per record)."""
+        res = CATALOG[entry["resource"]]
+        if not may(req.context.user, res, "GET"):
+            return False
+        key = (res.name, entry["id"])
+        if key not in seen:
+            seen[key] = not hidden(self.rt.store, res, entry["id"], visible_regions(req))
+        return seen[key]
 
 
 def _number(req, name: str, default, kind):

@@ -17,7 +17,7 @@ from projections.as_of import detail_as_of
 from projections.render import render_written
 from workers.runtime import Runtime
 
-from .errors import method_not_allowed, not_found
+from .errors import ApiError, method_not_allowed, not_found
 from .idempotency import keyed
 from .negotiation import parse_body
 from .options import metadata
@@ -144,9 +144,9 @@ class _Base:
         """What a write's idempotency key stores: ``status`` and :meth:`_render`."""
         return lambda written: (status, self._render(req, written))
 
-    def _options(self, req, resp, is_detail: bool) -> None:
+    def _options(self, req, resp, is_detail: bool, present: bool = True) -> None:
         self._check(req)
-        may_write = may(req.context.user, self.res, "PUT" if is_detail else "POST")
+        may_write = present and may(req.context.user, self.res, "PUT" if is_detail else "POST")
         send(req, resp, 200, _encode(metadata(self.res, is_detail, may_write)))
 
 
@@ -269,7 +269,17 @@ class Item(_Base):
             resp.status = 204
 
     def on_options(self, req, resp, pk: int, item: int | None = None):
-        self._options(req, resp, True)
+        self._check(req)
+        self._options(req, resp, True, self._present(req, pk, item))
+
+    def _present(self, req, pk: int, item: int | None) -> bool:
+        """True when the user can get the record (DRF offers its PUT action only then)."""
+        try:
+            pk = self._id(req, pk, item)
+            hide(req, self.rt.store, self.res, pk)
+        except ApiError:
+            return False
+        return self.rt.reads.detail(self.res, pk) is not None
 
     def on_post(self, req, resp, pk: int, item: int | None = None):
         self._check(req)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from conftest import SECRET, Api, basic, make_user
+from payloads import Builder
 
+from commands.catalog import CATALOG
 from commands.passwords import api_token
 
 H = "http://falconframework.org"
@@ -142,7 +144,9 @@ def test_options(api):
                             "max_length": 255}
     assert post["manufacturer_kind"]["url"] == "/api/manufacturer-kind/"
     assert post["id"] == {"type": "integer", "required": False, "read_only": True, "label": "ID"}
-    detail = api.options("/api/data-center-assets/1/").json
+    asset = Builder(api).create(CATALOG["data-center-assets"])["id"]
+    assert "actions" not in api.options(f"/api/data-center-assets/{asset + 1000}/").json  # DRF: no object, no PUT
+    detail = api.options(f"/api/data-center-assets/{asset}/").json
     assert detail["name"] == "Data Center Asset Instance"
     status = detail["actions"]["PUT"]["status"]
     assert status["type"] == "choice" and status["choices"][1] == {"value": 2, "display_name": "in use"}

@@ -200,3 +200,24 @@ def test_a_restricted_page_of_100_is_two_statements(rt, world):
     assert (count, len(page)) == (112, 100)
     assert world.assets[world.b][0] not in page
     assert len([s for s in statements if "read_back_office_assets" in s]) == 2
+
+
+def test_the_event_feed_leaves_out_records_the_user_may_not_see(world):
+    feed = world.alice.get("/api/events/", params={"limit": "1000"}).json["results"]
+    seen = {(e["resource"], e["id"]) for e in feed if e["resource"] in ("back-office-assets", "licences", "regions")}
+    a = world.a
+    assert seen == {("regions", a)} | {("back-office-assets", pk) for pk in world.assets[a]} | {
+        ("licences", pk) for pk in world.licences[a]}
+    hidden = world.assets[world.b][0]
+    scoped = world.alice.get("/api/events/", params={"resource": "back-office-assets", "id": str(hidden)})
+    assert scoped.json["results"] == []
+    assert len(world.root.get("/api/events/", params={"resource": "back-office-assets", "id": str(hidden)})
+               .json["results"]) == 1
+
+
+def test_options_offer_put_only_for_a_record_the_user_can_get(world):
+    mine, other = world.assets[world.a][0], world.assets[world.b][0]
+    assert "actions" in world.alice.options(f"/api/back-office-assets/{mine}/").json
+    hidden = world.alice.options(f"/api/back-office-assets/{other}/")
+    assert hidden.status_code == 200 and "actions" not in hidden.json  # DRF: get_object() failed, no PUT
+    assert "actions" not in world.root.options("/api/back-office-assets/999999/").json
