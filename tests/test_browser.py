@@ -33,7 +33,10 @@ CHROMIUM = "/usr/bin/chromium"
 def _browser_path() -> str:
     """Debian's Chromium, installed now under CI when missing (the set-up installs what it needs)."""
     if not Path(CHROMIUM).exists() and CI and shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=False, capture_output=True, timeout=900)
+        install = ["apt-get", "install", "-y", "-q", "chromium"]
+        if subprocess.run(install, check=False, capture_output=True, timeout=900).returncode:
+            subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True, timeout=900)
+            subprocess.run(install, check=False, capture_output=True, timeout=900)
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing: `apt-get install chromium` (Debian's package) to run the browser tests"
         if CI:
