@@ -39,12 +39,16 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-def services_missing(reason: str):
-    """Fail under CI, otherwise skip with a reason that shows in the summary."""
-    message = f"PostgreSQL/Redis tests NOT RUN: {reason}"
+def not_run(what: str, reason: str):
+    """Fail under CI, otherwise skip with a reason that shows in the summary (``what``: what the tests need)."""
     if CI:
-        pytest.fail(f"CI=true requires PostgreSQL and Redis: {reason}", pytrace=False)
-    pytest.skip(message)
+        pytest.fail(f"CI=true requires {what}: {reason}", pytrace=False)
+    pytest.skip(f"{what} tests NOT RUN: {reason}")
+
+
+def services_missing(reason: str):
+    """:func:`not_run` for PostgreSQL and Redis."""
+    not_run("PostgreSQL and Redis", reason)
 
 
 @pytest.fixture(scope="session")

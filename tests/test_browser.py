@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CI, ROOT, SECRET, make_user, service_env
+from conftest import CI, ROOT, SECRET, make_user, not_run, service_env
 from falcon.testing import TestClient
 from playwright.sync_api import expect, sync_playwright
 
@@ -38,10 +38,7 @@ def _browser_path() -> str:
             subprocess.run(["apt-get", "update", "-q"], check=False, capture_output=True, timeout=900)
             subprocess.run(install, check=False, capture_output=True, timeout=900)
     if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: `apt-get install chromium` (Debian's package) to run the browser tests"
-        if CI:
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        not_run("Chromium", f"{CHROMIUM} is missing: `apt-get install chromium` (Debian's package)")
     return CHROMIUM
 
 
