@@ -274,17 +274,29 @@ class RalphStore(Application):
         return super().save(*objs, references=delta(pending), **kwargs)
 
 
+#: Milliseconds a SQLite connection waits for another's write lock (a rebuild's switch-over holds it a while).
+SQLITE_BUSY_MS = 30_000
+
+
 def open_store(database_url: str) -> RalphStore:
     """Connect to (and create if needed) the event store at ``database_url``.
 
     On PostgreSQL a pooled connection is tested before use, so a database
-    restart costs no failed request.
+    restart costs no failed request. On SQLite an append waits up to
+    :data:`SQLITE_BUSY_MS` for the write lock (sqlite3's default is 5 s).
     """
     store = RalphStore(env={"SQLALCHEMY_URL": database_url, **PERSISTENCE})
     engine = store.recorder.datastore.engine
     if engine.dialect.name == "postgresql":
         sa_event.listen(engine, "checkout", partial(_ping, engine.dialect))
+    else:
+        sa_event.listen(engine, "connect", _wait_for_locks)
+        engine.dispose()  # the connections made while creating the tables wait 5 s: made anew
     return store
+
+
+def _wait_for_locks(dbapi_connection, connection_record) -> None:
+    dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
 
 
 def _ping(dialect, dbapi_connection, connection_record, connection_proxy) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     any_,
     bindparam,
     func,
@@ -39,8 +41,9 @@ from commands.validation import TAG_LENGTH
 log = logging.getLogger("ralph_es.projector")
 
 
-#: The shape of the read tables beyond the catalogue (2: rows carry their stream version); part of the fingerprint.
-LAYOUT = 2
+#: The shape of the read tables beyond the catalogue (2: rows carry their stream version; 3: integers wider than
+#: SQLite's as text there); part of the fingerprint.
+LAYOUT = 3
 
 
 def catalogue_fingerprint() -> str:
@@ -55,6 +58,49 @@ def among(column, ids, dialect: str):
     return column.in_(list(ids))
 
 
+class WideUnsigned(TypeDecorator):
+    """A non-negative integer of up to ``digits`` digits (an IPv6 number: 39), exact on every backend.
+
+    PostgreSQL keeps it as ``NUMERIC``. SQLite has no integers beyond 64 bits
+    and would keep it as an approximate float, so there it is text that sorts as
+    the number: zero-padded to one digit more than any stored value has, so a
+    bound of any size, fraction (``.5`` after the digits) or sign (``-`` sorts
+    first) compares as its number does.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, digits: int):
+        super().__init__(digits, 0)
+        self.digits = digits
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(self.digits + 1))
+        return dialect.type_descriptor(Numeric(self.digits, 0))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != "sqlite":
+            return value
+        whole, _, fraction = format(Decimal(value), "f").partition(".")
+        if whole.startswith("-"):
+            return "-"
+        fraction = fraction.rstrip("0")
+        return whole.zfill(self.digits + 1) + ("." + fraction if fraction else "")
+
+    def process_result_value(self, value, dialect):
+        if value is None or dialect.name != "sqlite":
+            return value
+        return Decimal(value)
+
+
+def _decimal(f: Field):
+    if f.decimal_places == 0 and f.max_digits > 18:  # beyond a 64-bit integer
+        return WideUnsigned(f.max_digits)
+    return Numeric(f.max_digits, f.decimal_places)
+
+
 _TYPES = {
     "string": lambda f: String(f.max_length) if f.max_length else Text(),
     "text": lambda f: Text(),
@@ -62,7 +108,7 @@ _TYPES = {
     "bool": lambda f: Boolean(),
     "date": lambda f: Date(),
     "datetime": lambda f: DateTime(),
-    "decimal": lambda f: Numeric(f.max_digits, f.decimal_places),
+    "decimal": _decimal,
     "float": lambda f: Float(),
     "choice": lambda f: Integer() if all(isinstance(v, int) for v, _ in f.choices) else String(16),
     "fk": lambda f: BigInteger(),

@@ -347,6 +347,27 @@ def test_networks_and_addresses(api):
     assert dup.json == {"address": ["IP address with this IP address already exists."]}
 
 
+def test_ipv6_networks_and_addresses(api):
+    """128-bit ranges place addresses on both backends (SQLite has no 128-bit integers)."""
+    wide = api.create("networks", {"name": "v6", "address": "2001:db8::/32"})
+    assert (wide["min_ip"], wide["max_ip"]) == ("42540766411282592856903984951653826560",
+                                                "42540766490510755371168322545197776895")
+    narrow = api.create("networks", {"name": "v6-64", "address": "2001:db8:0:1::/64"})["id"]
+    ip = api.create("ipaddresses", {"address": "2001:db8:0:1::5"})["id"]
+    outside = api.create("ipaddresses", {"address": "2001:db9::1"})["id"]
+    assert api.get(f"/api/ipaddresses/{ip}/").json["network"]["id"] == narrow
+    assert api.get(f"/api/ipaddresses/{outside}/").json["network"] is None
+    assert api.get(f"/api/networks/{narrow}/").json["parent"]["id"] == wide["id"]
+    top = wide["max_ip"]  # exact: a float would make it equal to its neighbours
+    cases = [("max_ip__lte", top, 2), ("max_ip__lt", top, 1), ("max_ip", top, 1), ("max_ip", str(int(top) - 1), 0),
+             ("max_ip__gt", str(int(top) - 1), 1), ("min_ip__gte", "-1", 2), ("min_ip__lt", "0.5", 0),
+             ("max_ip__gt", "1e40", 0), ("max_ip__lt", "1e40", 2)]
+    assert [api.get("/api/networks/", params={lookup: value}).json["count"] for lookup, value, _ in cases] == [
+        count for *_, count in cases]
+    assert api.create("manufacturers", {"name": "after v6"})["name"] == "after v6"  # the projection goes on
+    assert api.get("/api/manufacturers/", params={"name": "after v6"}).json["count"] == 1
+
+
 def test_dhcp_exposure_rules(api, inventory):
     pk = _asset(api, inventory)["id"]
     eth = api.create("ethernets", {"base_object": pk, "mac": "aa:bb:cc:dd:ee:ff"})["id"]

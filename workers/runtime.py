@@ -24,7 +24,7 @@ from commands.reports import Reports
 from commands.transitions import KILLED, QUEUED, STARTED, Options, Outcome, execute, mark, run, seed
 from commands.validation import naive_iso
 from commands.ids import IdAllocator
-from commands.store import UNAVAILABLE, open_store
+from commands.store import SQLITE_BUSY_MS, UNAVAILABLE, open_store
 from projections.filters import compile_regex
 from projections.generations import tidy
 from projections.projector import Projector
@@ -67,7 +67,7 @@ def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) ->
         dbapi_conn.isolation_level = None
         dbapi_conn.create_function("regexp", 2, _regexp, deterministic=True)
         dbapi_conn.execute("PRAGMA journal_mode=WAL")
-        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+        dbapi_conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
