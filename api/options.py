@@ -35,7 +35,7 @@ def field_info(f: Field) -> dict:
 def metadata(res: Resource, detail: bool, may_write: bool) -> dict:
     """The OPTIONS body for the list (``detail`` False) or detail URL."""
     body = {
-        "name": f"{res.verbose.title()} {'Instance' if detail else 'List'}",
+        "name": f"{res.view_title} {'Instance' if detail else 'List'}",
         "description": "",
         "renders": RENDERS,
         "parses": PARSES,

@@ -78,7 +78,7 @@ def page(req: falcon.Request, resp: falcon.Response, responder, secret_key: str)
 
 def _title(req: falcon.Request, res: Resource | None, is_detail: bool) -> str:
     if res is not None:
-        return f"{res.verbose.title()} {'Instance' if is_detail else 'List'}"
+        return f"{res.view_title} {'Instance' if is_detail else 'List'}"
     return "Api Root" if req.path == "/api/" else "Ralph-ES API"
 
 

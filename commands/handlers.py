@@ -237,7 +237,9 @@ class Commands:
     def _unique_error(res: Resource, names: tuple[str, ...]) -> tuple[str, str]:
         """Where and how Ralph reports a uniqueness violation."""
         if len(names) == 1:
-            return names[0], f"{res.verbose} with this {res.get(names[0]).verbose} already exists."
+            f = res.get(names[0])
+            model = f.declared_on or res.verbose
+            return names[0], f.unique_message or f"{model} with this {f.verbose} already exists."
         return res.unique_error or ("non_field_errors", f"The fields {', '.join(names)} must make a unique set.")
 
     def _keys(self, res: Resource, values: dict) -> dict[str, tuple[str, ...]]:
@@ -271,8 +273,9 @@ class Commands:
             if claim is not None and claim.owner == before:
                 claim.release()
                 batch.add(claim)
-        if errors:
-            raise ValidationFailed(errors)
+        if errors:  # DRF: a field's UniqueValidator error hides the serializer's unique-together checks
+            single = {name: messages for name, messages in errors.items() if res.get(name) is not None}
+            raise ValidationFailed(single or errors)
 
     # commands -----------------------------------------------------------
     # Each takes an optional ``receipt``, the request's idempotency key, saved with the command's events
@@ -387,7 +390,8 @@ class Commands:
         stores the values as given (a re-hashed password keeps the user's API key)."""
         pk = record.pk
         if hooks:
-            values = values | run_hooks(self, res, pk, {**record.values, **values}, record.values)
+            values = values | run_hooks(self, res, pk, {**record.values, **values}, record.values,
+                                        clean=transition is None)
         changes = {k: [record.values.get(k), v] for k, v in values.items() if record.values.get(k) != v}
         if res.tree and "parent" in changes:
             self._check_tree_move(res, pk, changes["parent"][1])

@@ -12,13 +12,13 @@ import datetime as dt
 import ipaddress
 import re
 import unicodedata
-from urllib.parse import urlparse
 
 from .catalog import CATALOG
 from .catalog.actions import ACTIONS
 from .catalog.transitions import KEEP_STATUS
 from .passwords import new_token_salt
 from .validation import ValidationFailed
+from .validators import is_url
 
 
 def attribute_name_from_name(commands, res, pk, merged: dict, current: dict | None) -> dict:
@@ -28,34 +28,77 @@ def attribute_name_from_name(commands, res, pk, merged: dict, current: dict | No
     return {"attribute_name": re.sub(r"[-\s]+", "-", text).replace("-", "_")}
 
 
-def custom_field_value(commands, res, pk, merged: dict, current: dict | None) -> dict:
-    """A value must suit its custom field's type (Django form field rules)."""
-    definition = commands.load_values("custom-fields", merged["custom_field"])
-    value = merged.get("value") or ""
-    kind = definition.get("type")
-    message = None
-    if kind == 2 and value and not re.fullmatch(r"[-+]?\d+", value.strip()):
-        message = "Enter a whole number."
-    elif kind == 3 and value:
+#: The date input formats of Django's forms in Ralph's (en) locale.
+_DATE_INPUTS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y")
+
+
+def _custom_value_problem(kind, value: str, choices: str | None) -> str | None:
+    """Django's form field message for a custom field value of type ``kind``, or None when it is valid."""
+    value = value.strip()
+    if kind == 2 and value:
         try:
-            dt.date.fromisoformat(value.strip())
+            int(re.sub(r"\.0*\s*$", "", value))  # forms.IntegerField: "5.0" is 5
         except ValueError:
-            message = "Enter a valid date."
-    elif kind == 4 and value:
-        parsed = urlparse(value.strip())
-        if parsed.scheme not in ("http", "https", "ftp", "ftps") or not parsed.netloc:
-            message = "Enter a valid URL."
-    elif kind == 5:
-        choices = (definition.get("choices") or "").split("|")
-        if value not in choices:
-            message = f"Select a valid choice. {value} is not one of the available choices."
-    if message:
-        raise ValidationFailed({"value": [message]})
+            return "Enter a whole number."
+    elif kind == 3 and value:
+        for pattern in _DATE_INPUTS:
+            try:
+                dt.datetime.strptime(value, pattern)
+                break
+            except ValueError:
+                continue
+        else:
+            return "Enter a valid date."
+    elif kind == 4 and value and not is_url(value if "://" in value else "http://" + value):  # forms.URLField
+        return "Enter a valid URL."
+    elif kind == 5 and value not in (choices or "").split("|"):
+        return f"Select a valid choice. {value} is not one of the available choices."
+    return None
+
+
+def custom_field_value(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """A value must suit its custom field's type (``CustomFieldValue.clean``: the form field's message, under
+    ``__all__``)."""
+    definition = commands.load_values("custom-fields", merged["custom_field"])
+    problem = _custom_value_problem(definition.get("type"), merged.get("value") or "", definition.get("choices"))
+    if problem:
+        raise ValidationFailed({"__all__": [problem]})
     return {}
 
 
-_SLOT = re.compile(r"^([1-9][A,B]?|1[0-6][A,B]?)$")
 DEPTH_ORIENTATIONS, WIDTH_ORIENTATIONS = (1, 2, 3), (101, 102)
+
+
+def _asset_errors(merged: dict) -> dict[str, list[str]]:
+    """``Asset.clean``: an SN or a barcode, and an owner (``property_of``)."""
+    errors: dict[str, list[str]] = {}
+    if not merged.get("sn") and not merged.get("barcode"):
+        errors["sn"] = errors["barcode"] = ["SN or BARCODE field is required"]
+    if not merged.get("property_of"):
+        errors["__all__"] = ["Property of field is required"]
+    return errors
+
+
+#: ``BackOfficeAsset``'s IMEI forms (since and until 2003).
+_IMEI = (re.compile(r"^\d{8} *\d{6} *\d$"), re.compile(r"^\d{6} *\d{2} *\d{6} *\d$"))
+
+
+def asset_identity(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """``Asset.clean`` (data-center assets)."""
+    if errors := _asset_errors(merged):
+        raise ValidationFailed(errors)
+    return {}
+
+
+def back_office_asset(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """``BackOfficeAsset.clean``: the asset rules, then each IMEI in an IMEI form (the first failure only)."""
+    if errors := _asset_errors(merged):
+        raise ValidationFailed(errors)
+    for name in ("imei", "imei2"):
+        value = merged.get(name)
+        if value and not any(form.match(value) for form in _IMEI):
+            raise ValidationFailed({name: [f"{value} is not IMEI format"]})
+    return {}
 
 
 def rack_position(commands, res, pk, merged: dict, current: dict | None) -> dict:
@@ -74,11 +117,8 @@ def rack_position(commands, res, pk, merged: dict, current: dict | None) -> dict
         errors["position"] = [f'Position is higher than "max u height" = {rack["max_u_height"]}']
     elif position is not None and position < 0:
         errors["position"] = ["Position should be 0 or greater"]
-    slot = merged.get("slot_no")
-    if slot and not _SLOT.match(slot):
-        errors["slot_no"] = ["Slot number should be a number from range 1-16 with an optional postfix 'A' or 'B' "
-                             "(e.g. '16A')"]
-    elif merged.get("model"):
+    slot = merged.get("slot_no")  # its form is the field's validator
+    if merged.get("model"):
         blade = commands.load_values("assetmodels", merged["model"]).get("has_parent")
         if blade and not slot:
             errors["slot_no"] = ["Slot number is required when asset is blade"]
@@ -191,6 +231,8 @@ HOOKS = {
     "attribute_name_from_name": attribute_name_from_name,
     "custom_field_value": custom_field_value,
     "rack_position": rack_position,
+    "asset_identity": asset_identity,
+    "back_office_asset": back_office_asset,
     "name_or_hostname": name_or_hostname,
     "network_address": network_address,
     "ip_number": ip_number,
@@ -201,11 +243,25 @@ HOOKS = {
 }
 
 
-def run_hooks(commands, res, pk, merged: dict, current: dict | None) -> dict:
-    """Apply the resource's write hooks; returns the computed values."""
+def run_hooks(commands, res, pk, merged: dict, current: dict | None, clean: bool = True) -> dict:
+    """Apply the resource's write hooks, after its ``clean_hooks`` when ``clean``; returns the computed values.
+
+    The errors of the clean hooks are reported together with those of the first write hook that fails (a
+    model's ``clean()`` collects its validators' errors)."""
+    errors: dict = {}
+    for name in res.clean_hooks if clean else ():
+        try:
+            HOOKS[name](commands, res, pk, merged, current)
+        except ValidationFailed as ex:
+            errors |= ex.errors
     computed: dict = {}
-    for name in res.hooks:
-        computed |= HOOKS[name](commands, res, pk, {**merged, **computed}, current)
+    try:
+        for name in res.hooks:
+            computed |= HOOKS[name](commands, res, pk, {**merged, **computed}, current)
+    except ValidationFailed as ex:
+        raise ValidationFailed(errors | ex.errors) from None
+    if errors:
+        raise ValidationFailed(errors)
     return computed
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import uuid
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
@@ -38,7 +37,6 @@ log = logging.getLogger("ralph_es.transitions")
 #: Ralph's refusal of a second asynchronous run on an object whose job has not ended.
 ANOTHER_JOB = "Another async transition for this object is already started"
 QUEUED, FINISHED, FAILED, STARTED, KILLED = 1, 2, 3, 4, 6
-_URL = re.compile(r"^(https?|ftps?)://[^\s/?#]+\.[^\s]*$|^(https?|ftps?)://localhost", re.IGNORECASE)
 
 
 class TransitionNotFound(NotFound):
@@ -139,7 +137,8 @@ def param_field(param: Param) -> Field:
     """The catalogue field that validates a parameter's value."""
     kind = "fk" if param.target and param.form == "CharField" else _KINDS.get(param.form, "string")
     return Field(name=param.name, kind=kind, label=param.label, required=param.required, blank=False,
-                 target=param.target, null=not param.required, choices=param.choices, max_length=param.max_length)
+                 target=param.target, null=not param.required, choices=param.choices, max_length=param.max_length,
+                 text_format="url" if param.form == "URLField" else "")
 
 
 @dataclass(frozen=True)
@@ -194,10 +193,8 @@ def _validate(transition: Transition, obj: dict, body: dict, commands: Commands)
             continue
         try:
             values[name] = convert(param_field(param), body[name], commands)
-            if param.form == "URLField" and not _URL.match(values[name]):
-                raise Invalid("Enter a valid URL.")
         except Invalid as ex:
-            errors[name] = [str(ex)]
+            errors[name] = ex.messages
     if errors:
         raise ValidationFailed(errors)
     return values

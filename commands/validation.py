@@ -13,6 +13,7 @@ from typing import Protocol
 from .catalog.fields import Field
 from .catalog.resource import Resource
 from .passwords import hash_password
+from .validators import format_problem, problems
 
 REQUIRED = "This field is required."
 NOT_NULL = "This field may not be null."
@@ -38,7 +39,11 @@ class ValidationFailed(Exception):
 
 
 class Invalid(Exception):
-    """One field's value is not acceptable; the message is DRF's."""
+    """One field's value is not acceptable; the messages (one or more) are DRF's."""
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(message) for message in self.args]
 
 
 class References(Protocol):
@@ -107,7 +112,7 @@ def clean(res: Resource, body: dict, refs: References, *, current: dict | None, 
         try:
             values[f.key] = convert(f, body[f.name], refs)
         except Invalid as ex:
-            errors[f.name] = [str(ex)]
+            errors[f.name] = ex.messages
     if current is None:
         for f in res.stored_fields:
             if f.read_only and f.name not in values:
@@ -132,10 +137,19 @@ def _string(f, raw, refs):
     value = str(raw).strip()
     if "\x00" in value:
         raise Invalid("Null characters are not allowed.")
-    if not value and not f.blank:
-        raise Invalid(NOT_BLANK)
+    if not value:  # DRF returns a blank value before any validator runs
+        if not f.blank:
+            raise Invalid(NOT_BLANK)
+        return None if f.empty_as_null else value
+    messages = problems(f.validators, value)  # DRF's order: the model's validators, lengths, the field class's
     if f.max_length and len(value) > f.max_length:
-        raise Invalid(f"Ensure this field has no more than {f.max_length} characters.")
+        messages.append(f"Ensure this field has no more than {f.max_length} characters.")
+    if f.min_length and len(value) < f.min_length:
+        messages.append(f"Ensure this field has at least {f.min_length} characters.")
+    if f.text_format and (problem := format_problem(f.text_format, value)):
+        messages.append(problem)
+    if messages:
+        raise Invalid(*messages)
     return value
 
 

@@ -8,21 +8,37 @@ from commands.catalog import CATALOG, Resource
 from commands.catalog.fields import Field
 
 _counter = itertools.count(1)
-#: Values that satisfy cross-field rules (model clean()) whatever else is sent.
+#: Values that satisfy cross-field rules (model clean()) and field patterns whatever else is sent; given the
+#: builder, for rules that need another record.
 RULES = {
-    "data-center-assets": lambda n: {"position": 1, "orientation": "front", "slot_no": "1A"},
-    "assetmodels": lambda n: {"has_parent": True},
-    "clusters": lambda n: {"name": "cluster"},
-    "networks": lambda n: {"address": f"10.{n // 256 % 256}.{n % 256}.0/24"},
-    "ipaddresses": lambda n: {"dhcp_expose": False},
-    "transitions": lambda n: {"model": "back_office.backofficeasset", "source": ["new"], "target": "in use",
+    "data-center-assets": lambda n, b: {"position": 1, "orientation": "front", "slot_no": "1A", "sn": f"sn-{n}",
+                                        "property_of": b.target_id("assetholders")},
+    "back-office-assets": lambda n, b: {"sn": f"sn-{n}", "property_of": b.target_id("assetholders"),
+                                        "imei": f"{n:015d}", "imei2": f"{n + 1:015d}"},
+    "assetmodels": lambda n, b: {"has_parent": True},
+    "clusters": lambda n, b: {"name": "cluster"},
+    "networks": lambda n, b: {"address": f"10.{n // 256 % 256}.{n % 256}.0/24"},
+    "ipaddresses": lambda n, b: {"dhcp_expose": False},
+    "transitions": lambda n, b: {"model": "back_office.backofficeasset", "source": ["new"], "target": "in use",
                               "actions": ["assign_user"]},
 }
+
+
+#: Values of the patterns fields are declared with (``Field.validators``), by pattern.
+PATTERN_SAMPLES = {r"^\d+$": lambda f, n: str(n).zfill(f.min_length or 1), r"^\+\d+$": lambda f, n: f"+{n}",
+                   r"^([1-9][A,B]?|1[0-6][A,B]?)$": lambda f, n: f"{n % 16 + 1}A"}
 
 
 def sample(f: Field, n: int):
     """A valid value of field ``f`` (``n`` keeps unique values apart)."""
     kind = f.kind
+    for rule, pattern, _message in f.validators:
+        if rule == "regex" and pattern in PATTERN_SAMPLES:
+            return PATTERN_SAMPLES[pattern](f, n)
+    if f.text_format == "url":
+        return f"http://example.com/{n}"
+    if f.text_format == "email":
+        return f"user{n}@example.com"
     if kind in ("string", "text", "password"):
         text = f"{f.name[:6]}-{n}"
         return text[-f.max_length:] if f.max_length else text
@@ -73,7 +89,7 @@ class Builder:
     def body(self, res: Resource, full: bool = True) -> dict:
         """Every writable field (``full``) or only the required ones."""
         n = next(_counter)
-        ruled = RULES[res.name](n) if res.name in RULES else {}
+        ruled = RULES[res.name](n, self) if res.name in RULES else {}
         body = {}
         for f in res.writable_fields:
             if not (full or f.required) or f.name in ruled:

@@ -32,10 +32,11 @@ def fleet(api):
         ("DB-delta", "SN-D", ids["rack2"], 30, None, 3, ids["dl380"], se["prod"], []),
     ]
     ids["assets"] = {}
+    holder = api.create("assetholders", {"name": "Allegro"})["id"]
     for host, sn, rack, pos, invoice, status, model, env, tags in specs:
         ids["assets"][host] = api.create("data-center-assets", {
             "hostname": host, "sn": sn, "rack": rack, "position": pos, "invoice_date": invoice, "status": status,
-            "model": model, "service_env": env, "tags": tags})["id"]
+            "model": model, "service_env": env, "tags": tags, "property_of": holder})["id"]
     return ids
 
 

@@ -3,7 +3,8 @@
 Each ``tests/golden/v*/`` holds the events a workload stored (``events.jsonl``,
 written by ``tests/golden/generate.py`` with that release's code) and every
 list the API then answered (``api.json``). A change that misreads old events
-fails here. Add a new directory whenever an event shape changes; never edit one.
+fails here. Add a new directory whenever an event shape changes; never edit its events (``api.json`` changes
+only with a deliberate change of what the API renders, reviewed line by line).
 """
 
 from __future__ import annotations

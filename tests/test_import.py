@@ -18,13 +18,16 @@ LINES = [
     {"resource": "environments", "key": "prod", "body": {"name": "prod"}},
     {"resource": "services", "body": {"name": "web", "environments": [{"key": "prod"}],
                                       "business_owners": [], "technical_owners": []}},
+    {"resource": "assetholders", "key": "owner", "body": {"name": "Allegro"}},
 ] + [
     {"resource": "data-center-assets", "body": {"hostname": f"h{n}", "sn": f"S{n}", "model": {"key": "r640"},
-                                                "rack": {"key": "rack"}, "position": n % 40 + 1, "tags": ["imported"]}}
+                                                "rack": {"key": "rack"}, "position": n % 40 + 1, "tags": ["imported"],
+                                                "property_of": {"key": "owner"}}}
     for n in range(25)
 ] + [
     {"resource": "data-center-assets", "body": {"hostname": "dup", "sn": "S3", "model": {"key": "r640"},
-                                                "rack": {"key": "rack"}, "position": 1}},
+                                                "rack": {"key": "rack"}, "position": 1,
+                                                "property_of": {"key": "owner"}}},
     {"resource": "data-center-assets", "body": {"hostname": "x", "model": {"key": "nope"}, "rack": 1}},
     {"resource": "base-objects", "body": {}},
     "not json",
@@ -38,10 +41,10 @@ def test_import_file(rt, api, tmp_path):
                          env=service_env(rt.settings), cwd=ROOT, capture_output=True, text=True, timeout=120,
                          check=False)
     assert run.returncode == 1, run.stderr
-    assert "imported 32 records" in run.stdout and "4 invalid lines" in run.stdout
-    assert "line 33: {'sn': ['data center asset with this SN already exists.']}" in run.stderr
-    assert 'line 34: {\'non_field_errors\': [\'Unknown key "nope" (line 34).\']}' in run.stderr
-    assert "line 35: {'resource': ['\"base-objects\" cannot be imported.']}" in run.stderr
+    assert "imported 33 records" in run.stdout and "4 invalid lines" in run.stdout
+    assert "line 34: {'sn': ['asset with this SN already exists.']}" in run.stderr
+    assert 'line 35: {\'non_field_errors\': [\'Unknown key "nope" (line 35).\']}' in run.stderr
+    assert "line 36: {'resource': ['\"base-objects\" cannot be imported.']}" in run.stderr
     assert rt.dispatcher.wait_for(rt.projector.head())
     assets = api.get("/api/data-center-assets/", params={"limit": "100", "tag": "imported"}).json
     assert assets["count"] == 25

@@ -26,10 +26,12 @@ def _seed(rt):
     dc = create(CATALOG["data-centers"], {"name": "DC"}, None).pk
     room = create(CATALOG["server-rooms"], {"name": "SR", "data_center": dc}, None).pk
     rack = create(CATALOG["racks"], {"name": "R", "server_room": room, "require_position": False}, None).pk
+    holder = create(CATALOG["assetholders"], {"name": "Allegro"}, None).pk
     for n in range(3):
-        create(CATALOG["data-center-assets"], {"hostname": f"h{n}", "model": model, "rack": rack,
-                                              "tags": ["t"]}, None)
-    last = create(CATALOG["data-center-assets"], {"hostname": "h3", "model": model, "rack": rack}, None).pk
+        create(CATALOG["data-center-assets"], {"hostname": f"h{n}", "sn": f"s{n}", "model": model, "rack": rack,
+                                              "property_of": holder, "tags": ["t"]}, None)
+    last = create(CATALOG["data-center-assets"], {"hostname": "h3", "sn": "s3", "model": model, "rack": rack,
+                                                  "property_of": holder}, None).pk
     rt.commands.update(CATALOG["manufacturers"], m, {"name": "Dell EMC"}, None, partial=True)
     return rt.commands.delete(CATALOG["data-center-assets"], last, None)
 
@@ -79,7 +81,7 @@ def test_counts_follow_creates_and_deletes(rt):
         kept = {name: rows for name, rows in conn.execute(select(counts.c.name, counts.c.rows))
                 if rows and name not in ("transitions-model", "transitions-action")}  # every store has those
     assert kept == {"manufacturers": 1, "assetmodels": 1, "data-centers": 1, "server-rooms": 1, "racks": 1,
-                    "data-center-assets": 3, "base-objects": 3}
+                    "assetholders": 1, "data-center-assets": 3, "base-objects": 3}
 
 
 def test_a_missing_count_is_taken_from_the_table(rt, api):
@@ -89,7 +91,8 @@ def test_a_missing_count_is_taken_from_the_table(rt, api):
     with rt.write_engine.begin() as conn:
         conn.execute(counts.delete())
     assert api.get("/api/data-center-assets/").json["count"] == 3
-    api.create("data-center-assets", {"hostname": "h9", "model": 1, "rack": 1})
+    holder = api.get("/api/assetholders/").json["results"][0]["id"]
+    api.create("data-center-assets", {"hostname": "h9", "sn": "s9", "model": 1, "rack": 1, "property_of": holder})
     with rt.read_engine.connect() as conn:
         kept = dict(conn.execute(select(counts.c.name, counts.c.rows)).all())
     assert len(kept) == len([r for r in RESOURCES if not r.polymorphic]) + 1  # and "base-objects"
@@ -142,10 +145,12 @@ def _graph(rt) -> None:
         dc = create(CATALOG["data-centers"], {"name": "DC"}, None).pk
         room = create(CATALOG["server-rooms"], {"name": "SR", "data_center": dc}, None).pk
         rack = create(CATALOG["racks"], {"name": "R", "server_room": room, "require_position": False}, None).pk
-        chassis = create(CATALOG["data-center-assets"], {"hostname": "chassis", "model": model, "rack": rack,
-                                                          "tags": ["a", "b"]}, None).pk
-        create(CATALOG["data-center-assets"], {"hostname": "blade", "model": model, "rack": rack,
-                                               "parent": chassis}, None)
+        holder = create(CATALOG["assetholders"], {"name": "Allegro"}, None).pk
+        chassis = create(CATALOG["data-center-assets"], {"hostname": "chassis", "sn": "c", "model": model,
+                                                          "rack": rack, "property_of": holder, "tags": ["a", "b"]},
+                         None).pk
+        create(CATALOG["data-center-assets"], {"hostname": "blade", "sn": "b", "model": model, "rack": rack,
+                                               "property_of": holder, "parent": chassis}, None)
         eth = create(CATALOG["ethernets"], {"base_object": chassis, "mac": "00:11:22:33:44:55"}, None).pk
         create(CATALOG["networks"], {"name": "net", "address": "10.0.0.0/24"}, None)
         create(CATALOG["ipaddresses"], {"ethernet": eth, "address": "10.0.0.7", "hostname": "chassis"}, None)

@@ -34,6 +34,8 @@ BASE_OBJECTS = Resource(
 
 ASSETMODELS = Resource(
     name='assetmodels',
+    verbose_name='model',
+    view_name='Asset Model',
     model='assets.AssetModel',
     permissions_by_field=True,
     aliases=('asset-models',),
@@ -114,7 +116,7 @@ SERVICES = Resource(
         CREATED,
         MODIFIED,
         boolean('active', default=True),
-        string('uid', 40, null=True, unique=True),
+        string('uid', 40, null=True, unique=True, empty_as_null=True),
         string('cost_center', 100),
         fk('profit_center', 'profit-centers', ('id', 'url', 'ui_url', 'name', 'description'), null=True, lookup='name', on_delete='cascade'),
         fk('business_segment', 'business-segments', ('id', 'url', 'ui_url', 'name'), null=True, on_delete='cascade'),
@@ -163,7 +165,8 @@ CONFIGURATION_MODULES = Resource(
     fields=(
         ID,
         URL,
-        string('name', 255, required=True, blank=False, help_text='module name (ex. directory name in puppet)'),
+        string('name', 255, required=True, blank=False, validators=(('regex', r'\w+', 'Enter a valid value.'),),
+               help_text='module name (ex. directory name in puppet)'),
         fk('parent', 'configuration-modules', null=True, on_delete='cascade'),
         fk('support_team', 'teams', null=True, on_delete='set_null'),
         UI_URL,
@@ -190,14 +193,15 @@ CONFIGURATION_CLASSES = Resource(
         CREATED,
         MODIFIED,
         text('remarks'),
-        string('class_name', 255, required=True, blank=False, help_text='ex. puppet class'),
+        string('class_name', 255, required=True, blank=False, validators=(('regex', r'\w+', 'Enter a valid value.'),),
+               help_text='ex. puppet class'),
         string('path', 511, read_only=True, default='', help_text='path is constructed from name of module and name of class'),
         fk('parent', 'base-objects', null=True, on_delete='set_null'),
     ),
 )
 
 
-BUDGET_INFO = named('budget-info', 'assets.BudgetInfo', ordering=())
+BUDGET_INFO = named('budget-info', 'assets.BudgetInfo', ordering=(), verbose_name='Budget info')
 
 
 PROFIT_CENTERS = Resource(
@@ -231,8 +235,8 @@ ETHERNETS = Resource(
         CREATED,
         MODIFIED,
         string('model_name', 255, null=True),
-        string('label', 255, null=True),
-        mac('mac', null=True, unique=True),
+        string('label', 255, null=True, empty_as_null=True),
+        mac('mac', null=True, unique=True, verbose_name='MAC address'),
         choice('speed', ((1, '10 Mbps'), (2, '100 Mbps'), (3, '1 Gbps'), (4, '10 Gbps'), (5, '40 Gbps'), (6, '100 Gbps'), (7, '25 Gbps'), (11, 'unknown speed')), default=11),
         string('firmware_version', 255, null=True),
         fk('base_object', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), required=True, on_delete='cascade'),
@@ -296,7 +300,7 @@ FIBRE_CHANNEL_CARDS = Resource(
         *COMPONENT_START,
         string('firmware_version', 255, null=True),
         choice('speed', ((1, '1 Gbit'), (2, '2 Gbit'), (3, '4 Gbit'), (4, '8 Gbit'), (5, '16 Gbit'), (6, '32 Gbit'), (11, 'unknown speed')), default=11),
-        string('wwn', 255, null=True, unique=True),
+        string('wwn', 255, null=True, unique=True, verbose_name='WWN', empty_as_null=True),
         fk('base_object', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), required=True, on_delete='cascade'),
     ),
 )

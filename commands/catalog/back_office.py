@@ -14,6 +14,7 @@ BACK_OFFICE_ASSETS = Resource(
     verbose_name='Back Office Asset',
     base_object=True,
     region_column='region',
+    clean_hooks=('back_office_asset',),
     filter_fields=('barcode', 'sn', 'hostname', 'invoice_no', 'order_no', 'status', 'imei', 'imei2', 'model', 'purchase_order', 'required_support', 'region', 'warehouse', 'task_url', 'model__category', 'loan_end_date', 'niw', 'model__manufacturer', 'model__manufacturer__manufacturer_kind', 'location', 'remarks', 'user', 'owner', 'user__segment', 'user__company', 'user__department', 'user__employee_id', 'property_of', 'invoice_date', 'provider', 'budget_info', 'depreciation_rate', 'depreciation_end_date', 'force_depreciation', 'buyout_date', 'service_env'),
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
     fields=(
@@ -29,8 +30,8 @@ BACK_OFFICE_ASSETS = Resource(
         string('purchase_order', 50, null=True),
         date('loan_end_date', null=True),
         choice('status', ((1, 'new'), (2, 'in progress'), (3, 'waiting for release'), (4, 'in use'), (5, 'loan'), (6, 'damaged'), (7, 'liquidated'), (8, 'in service'), (9, 'installed'), (10, 'free'), (11, 'reserved'), (12, 'sale'), (13, 'loan in progress'), (14, 'return in progress'), (15, 'to find'), (16, 'sent'), (17, 'to buyout'), (18, 'in use team'), (19, 'in use test'), (20, 'in progress team'), (21, 'in progress test'), (22, 'quarantine'), (23, 'refurbished'), (24, 'reserved to order'), (25, 'replacement')), default=1),
-        string('imei', 18, null=True, unique=True),
-        string('imei2', 18, null=True, unique=True),
+        string('imei', 18, null=True, unique=True, verbose_name='IMEI', empty_as_null=True),
+        string('imei2', 18, null=True, unique=True, verbose_name='IMEI 2', empty_as_null=True),
         date('last_status_change', null=True),
         fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
         fk('model', 'assetmodels', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'type', 'power_consumption', 'height_of_device', 'cores_count', 'visualization_layout_front', 'visualization_layout_back', 'has_parent', 'manufacturer', 'category'), required=True),
@@ -51,7 +52,8 @@ WAREHOUSES = named(
 )
 
 
-OFFICE_INFRASTRUCTURES = named('office-infrastructures', 'back_office.OfficeInfrastructure', ordering=())
+OFFICE_INFRASTRUCTURES = named('office-infrastructures', 'back_office.OfficeInfrastructure', ordering=(),
+                               verbose_name='Office Infrastructure')
 
 RESOURCES = (
     BACK_OFFICE_ASSETS,

@@ -5,6 +5,7 @@ from .resource import Resource
 
 SCM_INFO = Resource(
     name='scm-info',
+    view_name='SCM Info',
     model='configuration_management.SCMStatusCheck',
     permissions_by_field=True,
     filter_fields=(),

@@ -41,7 +41,7 @@ CUSTOM_FIELD_VALUES = Resource(
         URL,
         fk('custom_field', 'custom-fields', ('name', 'attribute_name', 'type', 'default_value', 'url'),
            required=True, lookup='attribute_name'),
-        string('value', 1000, required=True),
+        string('value', 1000, required=True, blank=False),
         field('object_family', 'string', max_length=64, read_only=True, in_read=False),
         field('object_resource', 'string', max_length=64, read_only=True, in_read=False),
         integer('object_id', read_only=True, in_read=False, on_delete='cascade'),

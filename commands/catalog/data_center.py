@@ -16,6 +16,7 @@ DATA_CENTER_ASSETS = Resource(
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'service_env__environment__name', 'firmware_version', 'bios_version', 'barcode', 'sn', 'hostname', 'invoice_no', 'order_no', 'ethernet_set__ipaddress__address', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'invoice_date', 'status', 'model__name', 'model__category', 'depreciation_end_date', 'force_depreciation', 'remarks', 'budget_info', 'rack', 'rack__server_room', 'rack__server_room__data_center', 'position', 'property_of', 'fibrechannelcard_set__wwn', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
     extended_filters=SERVICE_FILTERS,
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
+    clean_hooks=('asset_identity',),
     hooks=('rack_position',),
     additional_filters=NETWORKABLE_FILTERS,
     fields=(
@@ -38,7 +39,8 @@ DATA_CENTER_ASSETS = Resource(
         choice('orientation', ((1, 'front'), (2, 'back'), (3, 'middle'), (101, 'left'), (102, 'right')), default=1),
         string('vendor_contract_number', 256, null=True),
         floating('leasing_rate', null=True),
-        string('slot_no', 3, null=True, help_text='Fill it if asset is blade server'),
+        string('slot_no', 3, null=True, help_text='Fill it if asset is blade server',
+               validators=(('regex', r'^([1-9][A,B]?|1[0-6][A,B]?)$', "Slot number should be a number from range 1-16 with an optional postfix 'A' or 'B' (e.g. '16A')"),)),
         string('firmware_version', 256, null=True),
         string('bios_version', 256, null=True),
         choice('source', ((1, 'shipment'), (2, 'salvaged')), null=True),
@@ -133,7 +135,7 @@ CLUSTERS = Resource(
         MODIFIED,
         text('remarks'),
         string('name', 255, null=True),
-        string('hostname', 255, null=True, unique=True),
+        string('hostname', 255, null=True, unique=True, empty_as_null=True),
         choice('status', ((1, 'in use'), (2, 'for deploy')), default=1),
         fk('type', 'cluster-types', ('id', 'url', 'ui_url', 'name', 'show_master_summary'), required=True, on_delete='cascade'),
     ),
@@ -177,6 +179,8 @@ DATABASES = Resource(
 
 VIPS = Resource(
     name='vips',
+    verbose_name='VIP',
+    view_name='VIP',
     model='data_center.VIP',
     base_object=True,
     filter_fields=('name', 'ip__address', 'ip', 'port', 'protocol', 'service_env', 'parent'),

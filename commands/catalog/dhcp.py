@@ -6,13 +6,15 @@ from .shapes import named
 
 DNS_SERVERS = Resource(
     name='dns-servers',
+    verbose_name='DNS Server',
+    view_name='DNS Server',
     model='dhcp.DNSServer',
     filter_fields=(),
     fields=(
         ID,
         URL,
         UI_URL,
-        ip('ip_address', required=True, blank=False, unique=True),
+        ip('ip_address', required=True, blank=False, unique=True, verbose_name='IP address'),
     ),
 )
 
@@ -22,6 +24,8 @@ DNS_SERVER_GROUP = named(
     'dhcp.DNSServerGroup',
     m2m('servers', 'dns-servers', read_only=True),
     timestamps=False,
+    verbose_name='DNS Server Group',
+    view_name='DNS Server Group',
     ordering=(),
     filter_fields=(),
 )

@@ -60,6 +60,19 @@ class Field:
     deps: tuple[tuple[str, str], ...] = ()
     #: Never shown, not even in a history (a user's token salt).
     secret: bool = False
+    #: The model's own string validators, checked before the length (:func:`commands.validators.problems`).
+    validators: tuple[tuple[str, str, str], ...] = ()
+    #: DRF's ``min_length`` (a model ``MinLengthValidator``).
+    min_length: int | None = None
+    #: ``url`` or ``email``: the DRF field class (``URLField``, ``EmailField``) whose validator runs last.
+    text_format: str = ""
+    #: A blank value is stored as null (Ralph's ``NullableCharField``), so blanks never clash as unique values.
+    empty_as_null: bool = False
+    #: The model field's own unique message (Django's ``error_messages['unique']``), replacing DRF's.
+    unique_message: str = ""
+    #: Verbose name of the model that declares the field, when a parent model does (Django names it in the
+    #: unique message: "asset with this SN already exists.").
+    declared_on: str = ""
 
     @property
     def stored(self) -> bool:

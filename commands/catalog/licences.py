@@ -27,7 +27,7 @@ LICENCES = Resource(
         *PRICE,
         integer('number_bought', required=True),
         text('sn', null=True),
-        string('niw', 200, blank=False, default='N/A', unique=True),
+        string('niw', 200, blank=False, default='N/A', unique=True, verbose_name='inventory number'),
         date('invoice_date', null=True),
         date('valid_thru', null=True, help_text='Leave blank if this licence is perpetual'),
         string('order_no', 50, null=True),

@@ -29,7 +29,8 @@ class Resource:
     tree on ``parent`` ordered by ``name`` whose nested-set numbers the
     projector computes; ``inherit`` pairs (field, source) fill ``field``
     with the first non-zero ``source`` up the tree. ``hooks`` name write
-    rules of :mod:`commands.hooks`. ``internal`` resources have no route
+    rules of :mod:`commands.hooks`; ``clean_hooks`` those of the model's
+    ``clean()`` that transitions skip (Ralph's actions save without them). ``internal`` resources have no route
     of their own; ``url_format`` builds their URL from stored values.
     ``additional_filters`` maps extra filter names to the path they match
     exactly (Ralph's additional filter sets; ``active`` is a boolean).
@@ -43,6 +44,7 @@ class Resource:
     ``region_column`` restricts who sees a record (Ralph's object permissions, :mod:`commands.regions`): a user
     who is not a superuser sees only the records whose column of that name holds one of the user's regions
     (``region`` for Ralph's Regionalizable models, ``id`` for regions themselves); empty: anyone sees every record.
+    ``view_name`` is the viewset's name in words where DRF's differs from the verbose name ("IP Address").
     ``permissions_by_field`` marks a model with Ralph's ``PermByFieldMixin`` (every BaseObject type has it; see
     :attr:`field_permissions`).
     """
@@ -52,6 +54,7 @@ class Resource:
     fields: tuple[Field, ...]
     base_object: bool = False
     verbose_name: str = ""
+    view_name: str = ""
     aliases: tuple[str, ...] = ()
     methods: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
     ordering: tuple[str, ...] = ()
@@ -67,6 +70,7 @@ class Resource:
     projection_hooks: tuple[str, ...] = ()
     inherit: tuple[tuple[str, str], ...] = ()
     hooks: tuple[str, ...] = ()
+    clean_hooks: tuple[str, ...] = ()
     delete_hooks: tuple[str, ...] = ()
     unique_error: tuple[str, str] | None = None
     internal: bool = False
@@ -105,6 +109,12 @@ class Resource:
     def verbose(self) -> str:
         """Model verbose name."""
         return self.verbose_name or _words(self.model.split(".")[1])
+
+    @property
+    def view_title(self) -> str:
+        """The name DRF gives the viewset in OPTIONS and the browsable API (``view_name``, else the model's
+        verbose name in title case)."""
+        return self.view_name or self.verbose.title()
 
     @property
     def has_custom_fields(self) -> bool:

@@ -69,10 +69,12 @@ PRICE = (PRICE_CURRENCY, decimal('price', 15, 2, null=True))
 #: Fields of Ralph's ``assets.Asset`` (data-center and back-office assets).
 ASSET_FIELDS = (
     *PRICE,
-    string('hostname', 255, null=True),
-    string('sn', 200, null=True, unique=True, verbose_name='SN'),
-    string('barcode', 200, null=True, unique=True),
-    string('niw', 200, null=True),
+    string('hostname', 255, null=True, empty_as_null=True),
+    string('sn', 200, null=True, unique=True, verbose_name='SN', declared_on='asset', empty_as_null=True,
+           validators=(('not_regex', r'\s', 'No spaces allowed'),)),
+    string('barcode', 200, null=True, unique=True, declared_on='asset', empty_as_null=True,
+           validators=(('not_regex', r'\s', 'No spaces allowed'),)),
+    string('niw', 200, null=True, empty_as_null=True),
     boolean('required_support', default=False),
     string('order_no', 50, null=True),
     string('invoice_no', 128, null=True),
@@ -82,7 +84,7 @@ ASSET_FIELDS = (
     boolean('force_depreciation', default=False, help_text='Check if you no longer want to bill for this asset'),
     date('depreciation_end_date', null=True),
     date('buyout_date', null=True),
-    string('task_url', 2048, null=True, help_text='External workflow system URL'),
+    string('task_url', 2048, null=True, text_format='url', help_text='External workflow system URL'),
     date('start_usage', null=True, help_text='Fill it if date of first usage is different then date of creation'),
 )
 

@@ -1,0 +1,184 @@
+"""Rules of Ralph's models and serializers (issue 14), each with the Ralph source it comes from.
+
+Ralph 20241023.1 (DRF 3.7.5): field validators run first and all their messages are collected; a model's
+``clean()`` runs only when every field passed; a unique message names the model declaring the field.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+LONG_SLOT = ["Slot number should be a number from range 1-16 with an optional postfix 'A' or 'B' (e.g. '16A')",
+             "Ensure this field has no more than 3 characters."]
+
+
+@pytest.fixture
+def dc(api):
+    """A model, a rack that needs no position and an owner: what a data-center asset names."""
+    manufacturer = api.create("manufacturers", {"name": "Dell"})["id"]
+    room = api.create("server-rooms", {"name": "Room", "data_center": api.create("data-centers", {"name": "DC"})["id"]})
+    return {"model": api.create("assetmodels", {"name": "R640", "type": "data center",
+                                                "manufacturer": manufacturer})["id"],
+            "rack": api.create("racks", {"name": "R", "server_room": room["id"], "require_position": False})["id"],
+            "property_of": api.create("assetholders", {"name": "Allegro"})["id"]}
+
+
+@pytest.fixture
+def bo(api, dc):
+    """What a back-office asset names."""
+    return {"model": api.create("assetmodels", {"name": "T480", "type": "back office"})["id"],
+            "region": api.create("regions", {"name": "PL"})["id"],
+            "warehouse": api.create("warehouses", {"name": "W1"})["id"], "property_of": dc["property_of"]}
+
+
+def test_asset_needs_an_sn_or_barcode_and_an_owner(api, dc):
+    """assets/models/assets.py Asset.clean, collected with DataCenterAsset.clean's own validators."""
+    body = {"model": dc["model"], "rack": dc["rack"]}
+    assert api.post("/api/data-center-assets/", body).json == {
+        "sn": ["SN or BARCODE field is required"], "barcode": ["SN or BARCODE field is required"],
+        "__all__": ["Property of field is required"]}
+    assert api.post("/api/data-center-assets/", {**body, "sn": "S1", "position": 0}).json == {
+        "__all__": ["Property of field is required"],
+        "orientation": ["Valid orientations for picked position are: left, right"]}
+    made = api.create("data-center-assets", {**body, "barcode": "B1", "property_of": dc["property_of"]})
+    assert api.patch(f"/api/data-center-assets/{made['id']}/", {"barcode": ""}).json == {
+        "sn": ["SN or BARCODE field is required"], "barcode": ["SN or BARCODE field is required"]}
+
+
+def test_back_office_asset_rules_stop_at_the_first(api, bo):
+    """back_office/models.py BackOfficeAsset.clean: Asset.clean first, then imei, then imei2."""
+    body = {"model": bo["model"], "region": bo["region"], "warehouse": bo["warehouse"]}
+    assert api.post("/api/back-office-assets/", {**body, "imei": "123"}).json == {
+        "sn": ["SN or BARCODE field is required"], "barcode": ["SN or BARCODE field is required"],
+        "__all__": ["Property of field is required"]}
+    owned = {**body, "sn": "b1", "property_of": bo["property_of"]}
+    assert api.post("/api/back-office-assets/", {**owned, "imei": "123", "imei2": "x"}).json == {
+        "imei": ["123 is not IMEI format"]}
+    assert api.post("/api/back-office-assets/", {**owned, "imei2": "35-209900-176148-1"}).json == {
+        "imei2": ["35-209900-176148-1 is not IMEI format"]}
+    made = api.create("back-office-assets", {**owned, "imei": "35209900 176148 1", "imei2": "352099001761481"})
+    assert made["imei"] == "35209900 176148 1"
+    again = api.post("/api/back-office-assets/", {**owned, "sn": "b2", "imei": "35209900 176148 1"})
+    assert again.json == {"imei": ["Back Office Asset with this IMEI already exists."]}
+
+
+def test_asset_field_validators(api, dc):
+    """assets/models/assets.py Asset.sn/barcode (RegexValidator "No spaces allowed"), Asset.task_url (URLField);
+    data_center/models/physical.py DataCenterAsset.slot_no (RegexValidator, collected with max_length)."""
+    body = {**dc, "sn": "S1"}
+    assert api.post("/api/data-center-assets/", {**body, "sn": "a b", "barcode": "c\td"}).json == {
+        "sn": ["No spaces allowed"], "barcode": ["No spaces allowed"]}
+    assert api.post("/api/data-center-assets/", {**body, "task_url": "not a url"}).json == {
+        "task_url": ["Enter a valid URL."]}
+    assert api.post("/api/data-center-assets/", {**body, "task_url": "http://x"}).json == {
+        "task_url": ["Enter a valid URL."]}  # Django's URLValidator wants a top-level domain, localhost or an IP
+    assert api.post("/api/data-center-assets/", {**body, "slot_no": "ABCD", "orientation": "left"}).json == {
+        "slot_no": LONG_SLOT}  # a field error: clean() (the orientation rule) does not run
+    made = api.create("data-center-assets", {**body, "task_url": "https://jira.example.com/browse/OPS-1"})
+    assert made["task_url"] == "https://jira.example.com/browse/OPS-1"
+
+
+def test_unique_messages_name_the_declaring_model_and_verbose_field(api, dc, bo):
+    """DRF field_mapping.get_unique_error_message: "<model verbose name> with this <field verbose name> already
+    exists." with the model that declares the field (sn and barcode: assets.Asset)."""
+    api.create("data-center-assets", {**dc, "sn": "S1", "barcode": "B1"})
+    assert api.post("/api/data-center-assets/", {**dc, "sn": "S1"}).json == {
+        "sn": ["asset with this SN already exists."]}
+    assert api.post("/api/back-office-assets/", {**bo, "barcode": "B1"}).json == {
+        "barcode": ["asset with this barcode already exists."]}
+    cases = [("domains", {"name": "a.com"}, "name", "domain with this domain name already exists."),
+             ("dns-servers", {"ip_address": "10.0.0.1"}, "ip_address", "DNS Server with this IP address already exists."),
+             ("networks", {"name": "n1", "address": "10.0.0.0/24"}, "address",
+              "network with this network address already exists."),
+             ("budget-info", {"name": "BI"}, "name", "Budget info with this name already exists."),
+             ("office-infrastructures", {"name": "OI"}, "name", "Office Infrastructure with this name already exists."),
+             ("dns-server-group", {"name": "G"}, "name", "DNS Server Group with this name already exists."),
+             ("cloud-providers", {"name": "P"}, "name", "Cloud provider with this name already exists.")]
+    for prefix, body, field, message in cases:
+        api.create(prefix, body)
+        again = {**body, "name": "other"} if field != "name" else body
+        assert api.post(f"/api/{prefix}/", again).json == {field: [message]}, prefix
+
+
+def test_blank_values_of_nullable_char_fields_are_null_and_never_clash(api, dc):
+    """lib/mixins/fields.py NullableCharFieldMixin: '' is stored as NULL (so unique values never clash)."""
+    first = api.create("data-center-assets", {**dc, "sn": "", "barcode": "e1", "hostname": ""})
+    api.create("data-center-assets", {**dc, "sn": "", "barcode": "e2", "hostname": ""})
+    doc = api.get(f"/api/data-center-assets/{first['id']}/").json
+    assert (doc["sn"], doc["hostname"], doc["niw"]) == (None, None, None)
+    kind = api.create("cluster-types", {"name": "k8s"})["id"]
+    for name in ("a", "b"):
+        assert api.post("/api/clusters/", {"name": name, "hostname": "", "type": kind}).status_code == 201
+
+
+def test_user_rules(api):
+    """accounts/models.py RalphUser (AbstractUser): username's own unique message and UnicodeUsernameValidator,
+    email an EmailField."""
+    made = api.create("users", {"username": "alice", "password": "pw"})
+    assert api.post("/api/users/", {"username": "alice", "password": "pw"}).json == {
+        "username": ["A user with that username already exists."]}
+    assert api.patch(f"/api/users/{made['id']}/", {"username": "a b", "email": "bad"}).json == {
+        "username": ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ "
+                     "characters."], "email": ["Enter a valid email address."]}
+    assert api.patch(f"/api/users/{made['id']}/", {"email": "alice@example.com"}).json["email"] == "alice@example.com"
+    assert api.options("/api/users/").json["name"] == "Ralph User List"
+
+
+def test_sim_card_field_validators(api):
+    """sim_cards/models.py SIMCard: RegexValidators then MinLengthValidators, every message collected."""
+    carrier = api.create("sim-card-cellular-carrier", {"name": "Orange"})["id"]
+    warehouse = api.create("warehouses", {"name": "W1"})["id"]
+    body = {"carrier": carrier, "warehouse": warehouse, "card_number": "abc", "phone_number": "123", "pin1": "12a", "puk1": "12"}
+    assert api.post("/api/sim-card/", body).json == {
+        "card_number": ["Required numeric characters only."],
+        "phone_number": ["Phone number must have +2920181234 format."],
+        "pin1": ["Required numeric characters only.", "Ensure this field has at least 4 characters."],
+        "puk1": ["Ensure this field has at least 5 characters."]}
+    good = {**body, "card_number": "8948", "phone_number": "+48600100200", "pin1": "1234", "puk1": "12345"}
+    assert api.post("/api/sim-card/", good).status_code == 201
+
+
+def test_url_fields(api):
+    """security/models.py SecurityScan.details_url/rescan_url and domains/models/domains.py Domain.website_url:
+    URLFields."""
+    assert api.post("/api/domains/", {"name": "c.com", "website_url": "notaurl"}).json == {
+        "website_url": ["Enter a valid URL."]}
+    assert api.create("domains", {"name": "d.com", "website_url": "http://[::1]:8080/x"})["website_url"] == \
+        "http://[::1]:8080/x"
+    scan = {"last_scan_date": "2024-01-01T00:00:00", "scan_status": "ok", "next_scan_date": "2024-02-01T00:00:00",
+            "details_url": "x", "rescan_url": "ftp://10.0.0.1/r"}
+    answer = api.post("/api/security-scans/", scan).json
+    assert answer["details_url"] == ["Enter a valid URL."] and "rescan_url" not in answer
+
+
+def test_configuration_names_need_a_word_character(api):
+    """assets/models/configuration.py dir_file_name_validator (RegexValidator r'\\w+', a search)."""
+    assert api.post("/api/configuration-modules/", {"name": "!!!"}).json == {"name": ["Enter a valid value."]}
+    module = api.create("configuration-modules", {"name": "-ok-"})["id"]
+    assert api.post("/api/configuration-classes/", {"module": module, "class_name": "---"}).json == {
+        "class_name": ["Enter a valid value."]}
+
+
+def test_custom_field_values_as_django_forms_take_them(api, dc):
+    """custom_fields/models.py CustomFieldValue.clean: the custom field's form field cleans the value, its error
+    is reported under __all__; the value may not be blank."""
+    pk = api.create("data-center-assets", {**dc, "sn": "S1"})["id"]
+    base = f"/api/data-center-assets/{pk}/customfields/"
+    kinds = {"num": "integer", "day": "date", "link": "url"}
+    for name, kind in kinds.items():
+        api.create("custom-fields", {"name": name, "type": kind, "choices": ""})
+    assert api.post(base, {"custom_field": "num", "value": ""}).json == {"value": ["This field may not be blank."]}
+    assert api.post(base, {"custom_field": "num", "value": "abc"}).json == {"__all__": ["Enter a whole number."]}
+    assert api.post(base, {"custom_field": "day", "value": "20061025"}).json == {"__all__": ["Enter a valid date."]}
+    assert api.post(base, {"custom_field": "link", "value": "http://x"}).json == {"__all__": ["Enter a valid URL."]}
+    for name, value in (("num", "5.0"), ("day", "10/25/2006"), ("link", "example.com")):
+        assert api.post(base, {"custom_field": name, "value": value}).status_code == 201, name
+
+
+def test_view_names_in_options(api):
+    """DRF's view name is the viewset's class name in words (IPAddressViewSet: "IP Address")."""
+    names = {prefix: api.options(f"/api/{prefix}/").json["name"]
+             for prefix in ("ipaddresses", "dns-servers", "virtual-servers", "vips", "scm-info", "assetmodels")}
+    assert names == {"ipaddresses": "IP Address List", "dns-servers": "DNS Server List",
+                     "virtual-servers": "Virtual Server List", "vips": "VIP List", "scm-info": "SCM Info List",
+                     "assetmodels": "Asset Model List"}
