@@ -129,6 +129,13 @@ def rack_position(commands, res, pk, merged: dict, current: dict | None) -> dict
     return {}
 
 
+def configuration_class_path(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """``ConfigurationClass.save``: ``path`` is the module's name, ``/``, the class name (modules are not
+    renamed through the API: Ralph's viewset takes GET and POST only)."""
+    module = commands.load_values("configuration-modules", merged["module"])
+    return {"path": f"{module['name']}/{merged['class_name']}"}
+
+
 def name_or_hostname(commands, res, pk, merged: dict, current: dict | None) -> dict:
     """Clusters need at least one of name and hostname."""
     if not merged.get("name") and not merged.get("hostname"):
@@ -233,6 +240,7 @@ HOOKS = {
     "rack_position": rack_position,
     "asset_identity": asset_identity,
     "back_office_asset": back_office_asset,
+    "configuration_class_path": configuration_class_path,
     "name_or_hostname": name_or_hostname,
     "network_address": network_address,
     "ip_number": ip_number,

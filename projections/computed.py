@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .render import HOST, States, api_url
+from commands.catalog import CATALOG
+
+from .render import HOST, States, api_url, ui_url
 
 
 def ip_addresses(res, pk: int, state: dict, states: States) -> list[str]:
@@ -20,7 +22,7 @@ def _host(resource: str, pk: int, states: States) -> dict | None:
     found = states.state(resource, pk)
     if found is None:
         return None
-    return {"hostname": found[1].get("hostname"), "url": api_url(found[0], pk)}
+    return {"hostname": found[1].get("hostname"), "url": api_url(found[0], pk), "ui_url": ui_url(found[0], pk)}
 
 
 def related_hosts(res, pk: int, state: dict, states: States) -> dict:
@@ -32,20 +34,18 @@ def related_hosts(res, pk: int, state: dict, states: States) -> dict:
         host = _host("cloud-hosts", i, states)
         if host is not None:
             cloud.append({"hostname": host["hostname"], "ip_addresses": ip_addresses(res, i, {}, states),
-                          "url": host["url"]})
+                          "url": host["url"], "ui_url": host["ui_url"]})
     return {"virtual_servers": [h for h in virtual if h], "physical_servers": [h for h in physical if h],
             "cloud_hosts": cloud}
 
 
 def cluster_masters(res, pk: int, state: dict, states: States) -> list[str]:
-    """URLs of the base objects that are masters of a cluster."""
+    """URLs (``/api/base-objects/<id>/``, Ralph's ``baseobject-detail``) of the masters of a cluster."""
     out = []
     for link in states.children("base-object-clusters", "cluster", pk):
         found = states.state("base-object-clusters", link)
-        if found and found[1].get("is_master"):
-            target = states.state("base-objects", found[1]["base_object"])
-            if target:
-                out.append(api_url(target[0], found[1]["base_object"]))
+        if found and found[1].get("is_master") and states.state("base-objects", found[1]["base_object"]):
+            out.append(api_url(CATALOG["base-objects"], found[1]["base_object"]))
     return out
 
 

@@ -82,7 +82,7 @@ def _reference(f: Field, pk, states: States, depth: int, target: str | None = No
     concrete, state = found
     declared = CATALOG[target or f.target]
     if f.nested is None or depth >= MAX_DEPTH:
-        return api_url(concrete, pk, state)
+        return api_url(declared if declared.polymorphic else concrete, pk, state)  # Ralph: baseobject-detail
     key = (declared.name, pk, f.nested, depth)
     if key not in states.rendered:
         shape = declared if declared.polymorphic else concrete

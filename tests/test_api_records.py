@@ -399,8 +399,10 @@ def test_computed_host_fields(api, inventory):
     doc = api.get(f"/api/data-center-assets/{host}/").json
     assert doc["ipaddresses"] == ["10.9.0.1"]
     assert doc["related_hosts"] == {
-        "virtual_servers": [{"hostname": "vm1", "url": f"{H}/api/virtual-servers/{vm}/"}],
-        "physical_servers": [{"hostname": "blade1", "url": f"{H}/api/data-center-assets/{child}/"}],
+        "virtual_servers": [{"hostname": "vm1", "url": f"{H}/api/virtual-servers/{vm}/",
+                             "ui_url": f"{H}/virtual/virtualserver/{vm}/change/"}],
+        "physical_servers": [{"hostname": "blade1", "url": f"{H}/api/data-center-assets/{child}/",
+                              "ui_url": f"{H}/data_center/datacenterasset/{child}/change/"}],
         "cloud_hosts": []}
     assert [e["mac"] for e in doc["ethernet"]] == ["02:00:00:00:00:01"]
     api.patch(f"/api/virtual-servers/{vm}/", {"hostname": "vm2"})

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+H = "http://falconframework.org"
+
 LONG_SLOT = ["Slot number should be a number from range 1-16 with an optional postfix 'A' or 'B' (e.g. '16A')",
              "Ensure this field has no more than 3 characters."]
 
@@ -182,3 +184,70 @@ def test_view_names_in_options(api):
     assert names == {"ipaddresses": "IP Address List", "dns-servers": "DNS Server List",
                      "virtual-servers": "Virtual Server List", "vips": "VIP List", "scm-info": "SCM Info List",
                      "assetmodels": "Asset Model List"}
+
+
+def test_links_to_a_base_object_are_base_object_urls(api, dc):
+    """Ralph's HyperlinkedRelatedField to BaseObject uses view baseobject-detail (data_center/tests/test_api.py,
+    cluster base_objects and masters; licences/tests/test_api.py test_get_licence_with_base_object_details)."""
+    host = api.create("data-center-assets", {**dc, "sn": "H1", "hostname": "h1"})["id"]
+    kind = api.create("cluster-types", {"name": "k8s"})["id"]
+    cluster = api.create("clusters", {"name": "c1", "type": kind})["id"]
+    link = api.create("base-object-clusters", {"cluster": cluster, "base_object": host, "is_master": True})["id"]
+    doc = api.get(f"/api/clusters/{cluster}/").json
+    assert doc["masters"] == [f"{H}/api/base-objects/{host}/"]
+    assert doc["base_objects"] == [{"id": link, "url": f"{H}/api/base-object-clusters/{link}/",
+                                    "base_object": f"{H}/api/base-objects/{host}/", "is_master": True}]
+    assert api.get(f"/api/base-object-clusters/{link}/").json["base_object"] == f"{H}/api/base-objects/{host}/"
+    vtype = api.create("virtual-server-types", {"name": "kvm"})["id"]
+    vm = api.create("virtual-servers", {"hostname": "vm1", "type": vtype, "hypervisor": host})["id"]
+    assert api.get(f"/api/virtual-servers/{vm}/").json["parent"] == f"{H}/api/base-objects/{host}/"
+    assert api.get(f"/api/data-center-assets/{host}/").json["related_hosts"]["virtual_servers"] == [
+        {"hostname": "vm1", "url": f"{H}/api/virtual-servers/{vm}/",
+         "ui_url": f"{H}/virtual/virtualserver/{vm}/change/"}]  # DeclaredFieldsMetaclass appends ui_url
+
+
+def test_write_answers_with_a_url(api, dc):
+    """Save serializers that are hyperlinked (data_center BaseObjectClusterSerializer, assets
+    ConfigurationModuleSimpleSerializer and ProfitCenterSerializer, licences BaseObjectLicenceSerializer,
+    custom_fields CustomFieldValueSaveSerializer) answer with the record's url."""
+    host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    cluster = api.create("clusters", {"name": "c1", "type": api.create("cluster-types", {"name": "k"})["id"]})["id"]
+    boc = api.create("base-object-clusters", {"cluster": cluster, "base_object": host})
+    assert list(boc) == ["id", "url", "base_object", "is_master", "cluster"]
+    assert boc["url"] == f"{H}/api/base-object-clusters/{boc['id']}/"
+    module = api.create("configuration-modules", {"name": "mod"})
+    assert module["url"] == f"{H}/api/configuration-modules/{module['id']}/"
+    profit = api.create("profit-centers", {"name": "pc"})
+    assert list(profit) == ["id", "name", "description", "url", "ui_url"]
+    software = api.create("software", {"name": "office"})["id"]
+    licence_type = api.create("licence-types", {"name": "seat"})["id"]
+    region = api.create("regions", {"name": "PL"})["id"]
+    licence = api.create("licences", {"number_bought": 1, "licence_type": licence_type, "software": software,
+                                      "region": region})["id"]
+    link = api.create("base-objects-licences", {"licence": licence, "base_object": host})
+    assert link["url"] == f"{H}/api/base-objects-licences/{link['id']}/"
+    api.create("custom-fields", {"name": "size", "type": "string", "choices": ""})
+    value = api.create(f"data-center-assets/{host}/customfields", {"custom_field": "size", "value": "M"})
+    assert value["url"] == f"{H}/api/data-center-assets/{host}/customfields/{value['id']}/"
+
+
+def test_str_of_models_that_define_it():
+    """sim_cards/models.py SIMCard.__str__, access_cards/models.py AccessCard.__str__, virtual/models.py
+    CloudImage.__str__ (shown in histories, transition reports and choices)."""
+    from commands.catalog import CATALOG
+    from commands.catalog.display import display
+
+    assert display(CATALOG["sim-card"], 1, {"phone_number": "+48600100200"}, None) == "SIM Card: +48600100200"
+    assert display(CATALOG["access-card"], 1, {"visual_number": "V-7"}, None) == "Access Card: V-7"
+    assert display(CATALOG["cloud-images"], 1, {"name": "debian"}, None) == "Cloud Image: debian"
+
+
+def test_configuration_class_path_follows_its_module(api, dc):
+    """assets/models/configuration.py ConfigurationClass.save: path = module name + '/' + class name."""
+    module = api.create("configuration-modules", {"name": "mod"})["id"]
+    made = api.create("configuration-classes", {"module": module, "class_name": "cls"})
+    assert made["path"] == "mod/cls"
+    doc = api.get(f"/api/configuration-classes/{made['id']}/").json
+    assert (doc["path"], doc["__str__"]) == ("mod/cls", "configuration class: mod/cls")
+    found = api.get("/api/configuration-classes/", params={"path": "mod/cls"}).json
+    assert [c["id"] for c in found["results"]] == [made["id"]]

@@ -5,6 +5,7 @@ from .resource import Resource
 
 ACCESS_CARD = Resource(
     name='access-card',
+    str_format='Access Card: {visual_number}',
     transitions=True,
     model='access_cards.AccessCard',
     aliases=('access-cards',),

@@ -158,6 +158,7 @@ ENVIRONMENTS = named('environments', 'assets.Environment')
 
 CONFIGURATION_MODULES = Resource(
     name='configuration-modules',
+    write_url=True,
     model='assets.ConfigurationModule',
     methods=('GET', 'POST', 'OPTIONS', 'HEAD'),
     ordering=('parent__name', 'name'),
@@ -178,6 +179,7 @@ CONFIGURATION_MODULES = Resource(
 
 CONFIGURATION_CLASSES = Resource(
     name='configuration-classes',
+    hooks=('configuration_class_path',),
     model='assets.ConfigurationClass',
     base_object=True,
     methods=('GET', 'POST', 'OPTIONS', 'HEAD'),
@@ -206,6 +208,7 @@ BUDGET_INFO = named('budget-info', 'assets.BudgetInfo', ordering=(), verbose_nam
 
 PROFIT_CENTERS = Resource(
     name='profit-centers',
+    write_url=True,
     model='assets.ProfitCenter',
     ordering=('name',),
     filter_fields=('name',),

@@ -29,6 +29,7 @@ CUSTOM_FIELD_DEFINITIONS = Resource(
 #: Values of custom fields, served only under ``/api/<prefix>/<id>/customfields/``.
 CUSTOM_FIELD_VALUES = Resource(
     name='customfieldvalues',
+    write_url=True,
     model='custom_fields.CustomFieldValue',
     internal=True,
     url_format='{object_resource}/{object_id}/customfields/{id}',

@@ -129,7 +129,7 @@ CLUSTERS = Resource(
         computed('ipaddresses', 'ip_addresses', [('ethernets', 'base_object')]),
         *BASE_OBJECT_META,
         *BASE_OBJECT_HEAD,
-        reverse('base_objects', 'base-object-clusters', 'base_object', ('id', 'url', 'base_object', 'is_master')),
+        reverse('base_objects', 'base-object-clusters', 'cluster', ('id', 'url', 'base_object', 'is_master')),
         computed('masters', 'cluster_masters', [('base-object-clusters', 'cluster')]),
         CREATED,
         MODIFIED,
@@ -210,6 +210,7 @@ CLUSTER_TYPES = named(
 
 BASE_OBJECT_CLUSTERS = Resource(
     name='base-object-clusters',
+    write_url=True,
     model='data_center.BaseObjectCluster',
     filter_fields=(),
     fields=(

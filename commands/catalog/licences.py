@@ -61,6 +61,7 @@ SOFTWARE = named(
 
 BASE_OBJECTS_LICENCES = Resource(
     name='base-objects-licences',
+    write_url=True,
     model='licences.BaseObjectLicence',
     aliases=('base-object-licences',),
     filter_fields=(),

@@ -5,6 +5,7 @@ from .resource import Resource
 
 SIM_CARD = Resource(
     name='sim-card',
+    str_format='SIM Card: {phone_number}',
     transitions=True,
     model='sim_cards.SIMCard',
     aliases=('sim-cards',),

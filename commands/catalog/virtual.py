@@ -140,6 +140,7 @@ CLOUD_PROVIDERS = named(
 
 CLOUD_IMAGES = Resource(
     name='cloud-images',
+    str_format='Cloud Image: {name}',
     model='virtual.CloudImage',
     filter_fields=('image_id', 'name'),
     fields=(
