@@ -603,7 +603,8 @@ def test_conversions_keep_the_base_object_id(api, asset):
             dc["model"]["id"], dc["service_env"]["id"]) == ("bo-1", "bc-1", "sn-1", "in use", rack, 3, model, env)
     assert dc["created"] == asset["created"]
     assert [link["base_object"] for link in api.get("/api/base-objects-licences/").json["results"]] == [
-        f"{H}/api/data-center-assets/{pk}/"]  # what pointed at the asset points at it still
+        f"{H}/api/base-objects/{pk}/"]  # what pointed at the asset points at it still (Ralph's baseobject-detail)
+    assert api.get(f"/api/base-objects/{pk}/").json["url"] == f"{H}/api/data-center-assets/{pk}/"
     entry = _last(api)
     assert (entry["object_id"], entry["source"], entry["target"], json.loads(entry["kwargs"])) == (
         pk, "new", "used", {"rack": "R9", "position": 3, "model": "S1", "service env": "web - prod"})
