@@ -92,8 +92,7 @@ def asset_identity(commands, res, pk, merged: dict, current: dict | None) -> dic
 
 def back_office_asset(commands, res, pk, merged: dict, current: dict | None) -> dict:
     """``BackOfficeAsset.clean``: the asset rules, then each IMEI in an IMEI form (the first failure only)."""
-    if errors := _asset_errors(merged):
-        raise ValidationFailed(errors)
+    asset_identity(commands, res, pk, merged, current)
     for name in ("imei", "imei2"):
         value = merged.get(name)
         if value and not any(form.match(value) for form in _IMEI):
