@@ -15,7 +15,7 @@ import functools
 import msgspec
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
-from commands.catalog.fields import Field
+from commands.catalog.fields import Field, entry_key
 from commands.validation import _MAC, TAG_LENGTH, permission_codenames
 from projections.filters import MAX_PATTERN, Filters
 from projections.tables import ReadSchema
@@ -118,7 +118,7 @@ def _reference(f: Field) -> dict:
     """A related record as read: its nested keys (values not described), or its URL."""
     if f.nested is None:
         return {"type": "string", "description": f"URL of a {f.target} record."}
-    keys = [name.partition("=")[0] for name in f.nested]
+    keys = [entry_key(entry) for entry in f.nested]
     return {"type": "object", "properties": {key: _ANY for key in keys}, "required": keys}
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from .catalog import CATALOG, Resource
-from .catalog.fields import STORED_KINDS, Field
+from .catalog.fields import STORED_KINDS, Field, entry_key
 from .validation import ValidationFailed
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def _mask(name: str, permissions: frozenset[str], depth: int) -> Mask | None:
             if target and target in CATALOG:
                 inner = _mask(target, permissions, depth + 1)
                 if inner is not None:
-                    shown = set(f.nested)
+                    shown = {entry_key(entry) for entry in f.nested}
                     nested.append((f.name, Mask(inner.hidden & shown,
                                                 tuple((k, m) for k, m in inner.nested if k in shown))))
     if not hidden and not nested:

@@ -72,16 +72,20 @@ class _Batch:
                 self.aggregates.append(agg)
 
 
-def claim_key(res: Resource, names: tuple[str, ...], values: dict) -> str | None:
+def claim_key(res: Resource, names: tuple[str, ...], values: dict, scope: str | None = None) -> str | None:
     """The claim key for a unique field set, or None when a value is empty.
 
-    Keyed by the names the fields were first stored under, so a renamed field keeps its claims.
+    Keyed by the names the fields were first stored under, so a renamed field keeps its claims, within
+    ``scope`` (default: a single field's ``unique_scope``, else the resource's id family).
     """
     vals = [values.get(n) for n in names]
     if any(v is None for v in vals):
         return None
+    if scope is None:
+        f = res.get(names[0]) if len(names) == 1 else None
+        scope = (f.unique_scope if f is not None else "") or res.family
     stored = "+".join(first_field_name(res.name, n) for n in names)
-    return f"{res.family}:{stored}:{json.dumps(vals, sort_keys=True)}"
+    return f"{scope}:{stored}:{json.dumps(vals, sort_keys=True)}"
 
 
 def claim_owner(res: Resource, pk: int) -> str:
@@ -214,6 +218,28 @@ class Commands:
             found = conn.execute(select(events.c.originator_id).where(events.c.originator_id.in_(ids),
                                                                       events.c.originator_version == 1)).all()
         return len(found) == len(ids)
+
+    def take_claims(self, owners: dict[str, str], release: dict[str, str] | None = None) -> int:
+        """Give each key nobody holds to its owner (``{key: owner}``) and free the ``release`` keys their owner
+        still holds, in one append; how many keys it gave."""
+        def attempt():
+            batch = _Batch()
+            for key, owner in owners.items():
+                claim = self._claim(key)
+                if claim is None:
+                    batch.add(Claim(key, owner))
+                elif not claim.owner:
+                    claim.take(owner)
+                    batch.add(claim)
+            given = len(batch.aggregates)
+            for key, owner in (release or {}).items():
+                claim = self._claim(key)
+                if claim is not None and claim.owner == owner:
+                    claim.release()
+                    batch.add(claim)
+            self._save(batch)
+            return given
+        return self._retry(attempt)
 
     def _claim(self, key: str | None, optimistic: bool = False) -> Claim | None:
         """The claim on ``key``; ``optimistic`` (deferred writes) trusts unknown keys to be free."""

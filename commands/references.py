@@ -305,6 +305,14 @@ class ReferenceIndex:
                                 .order_by(r.c.owner, r.c.owner_id, r.c.field)).all()
         return [Referrer(owner, owner_id, name) for owner, owner_id, name in rows]
 
+    def owners(self, resource: str, field_name: str) -> list[int]:
+        """Ids of the live ``resource`` records whose ``field_name`` references a record, in order."""
+        self.catch_up()
+        r = references
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(r.c.owner_id).where(r.c.owner == resource, r.c.field == field_name)
+                                     .distinct().order_by(r.c.owner_id)).scalars())
+
     def catch_up(self) -> int:
         """Replay into the index the events it lacks; returns the position it covers."""
         head = self.store.recorder.max_notification_id() or 0

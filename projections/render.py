@@ -58,35 +58,57 @@ def render_written(res: Resource, pk: int, values: dict, created: str, modified:
     return out
 
 
-def _nested(res: Resource, pk: int, state: dict, names: tuple[str, ...], states: States, depth: int,
+def _nested(res: Resource, pk: int, state: dict, shape: tuple, states: States, depth: int,
             concrete: Resource | None = None) -> dict:
-    """The ``names`` of a record; fields the declared shape lacks come from the concrete type."""
+    """The entries of ``shape`` of a record; fields the declared type lacks come from the concrete type.
+
+    A relation named plainly is a URL; ``(name, sub)`` nests it in ``sub``
+    (:func:`commands.catalog.fields.nest`).
+    """
     out = {}
-    for name in names:
-        key, _, path = name.partition("=")
-        if path:
-            out[key] = follow(res, state, path, states)
-            continue
-        owner = res if res.get(name) is not None or concrete is None else concrete
-        f = owner.get(name)
-        out[name] = None if f is None else _value(owner, f, pk, state, states, depth)
+    for entry in shape:
+        sub = None
+        if isinstance(entry, tuple):
+            entry, sub = entry
+        else:
+            key, _, path = entry.partition("=")
+            if path:
+                out[key] = follow(res, state, path, states)
+                continue
+        owner = res if res.get(entry) is not None or concrete is None else concrete
+        f = owner.get(entry)
+        if f is None:
+            out[entry] = None
+        elif f.kind in ("fk", "m2m"):
+            out[entry] = _related(f, state, states, depth, sub)
+        else:
+            out[entry] = _value(owner, f, pk, state, states, depth)
     return out
 
 
-def _reference(f: Field, pk, states: States, depth: int, target: str | None = None):
+def _related(f: Field, state: dict, states: States, depth: int, shape: tuple | None):
+    """A foreign key or many-to-many value: URLs, or objects of ``shape``."""
+    if f.kind == "fk":
+        return _reference(f.target, state.get(f.key), shape, states, depth)
+    items = (_reference(f.target, i, shape, states, depth) for i in state.get(f.name) or [])
+    return [item for item in items if item is not None]
+
+
+def _reference(target: str, pk, shape: tuple | None, states: States, depth: int):
+    """One related record: its URL, or its ``shape`` nested."""
     if pk is None:
         return None
-    found = states.state(target or f.target, pk)
+    found = states.state(target, pk)
     if found is None:
         return None
     concrete, state = found
-    declared = CATALOG[target or f.target]
-    if f.nested is None or depth >= MAX_DEPTH:
+    declared = CATALOG[target]
+    if shape is None or depth >= MAX_DEPTH:
         return api_url(declared if declared.polymorphic else concrete, pk, state)  # Ralph: baseobject-detail
-    key = (declared.name, pk, f.nested, depth)
+    key = (declared.name, pk, shape, depth)
     if key not in states.rendered:
-        shape = declared if declared.polymorphic else concrete
-        states.rendered[key] = _nested(shape, pk, state, f.nested, states, depth + 1, concrete)
+        states.rendered[key] = _nested(declared if declared.polymorphic else concrete, pk, state, shape, states,
+                                       depth + 1, concrete)
     return states.rendered[key]
 
 
@@ -107,11 +129,8 @@ def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None,
         return None if value is None else f.choice_name(value)
     if kind in ("tags", "permissions"):
         return list(state.get(f.name) or [])
-    if kind == "fk":
-        return _reference(f, state.get(f.key), states, depth)
-    if kind == "m2m":
-        items = (_reference(f, i, states, depth) for i in state.get(f.name) or [])
-        return [item for item in items if item is not None]
+    if kind in ("fk", "m2m"):
+        return _related(f, state, states, depth, f.nested)
     if kind == "derived":
         return _derived(res, f, state, states, depth)
     if kind == "reverse":
@@ -138,7 +157,7 @@ def _derived(res: Resource, f: Field, state: dict, states: States, depth: int):
         res, state = found
     final = res.get(last)
     ids = state.get(last) if final.kind == "m2m" else [state.get(last)]
-    items = [_reference(f, i, states, depth, target=final.target) for i in ids or [] if i is not None]
+    items = [_reference(final.target, i, f.nested, states, depth) for i in ids or [] if i is not None]
     items = [item for item in items if item is not None]
     return items if f.many else (items[0] if items else None)
 
@@ -146,7 +165,7 @@ def _derived(res: Resource, f: Field, state: dict, states: States, depth: int):
 def _reverse(f: Field, pk: int, states: States, depth: int):
     if f.target not in CATALOG or depth >= MAX_DEPTH:
         return [] if f.many else None
-    items = [_reference(f, i, states, depth) for i in states.children(f.target, f.via, pk)]
+    items = [_reference(f.target, i, f.nested, states, depth) for i in states.children(f.target, f.via, pk)]
     items = [item for item in items if item is not None]
     return items if f.many else (items[0] if items else None)
 

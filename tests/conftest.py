@@ -289,3 +289,22 @@ def forge_poison(rt: Runtime) -> int:
     values = clean(res, {"name": "poison", "type": 2}, rt.commands, current=None, partial=False)
     record = Record(res.name, rt.ids.allocate(res.family)[0], values | {"power_consumption": 10**30}, None)
     return rt.store.save(record)[-1].notification.id
+
+
+@pytest.fixture
+def dc(api):
+    """A model, a rack that needs no position and an owner: what a data-center asset names."""
+    manufacturer = api.create("manufacturers", {"name": "Dell"})["id"]
+    room = api.create("server-rooms", {"name": "Room", "data_center": api.create("data-centers", {"name": "DC"})["id"]})
+    return {"model": api.create("assetmodels", {"name": "R640", "type": "data center",
+                                                "manufacturer": manufacturer})["id"],
+            "rack": api.create("racks", {"name": "R", "server_room": room["id"], "require_position": False})["id"],
+            "property_of": api.create("assetholders", {"name": "Allegro"})["id"]}
+
+
+@pytest.fixture
+def bo(api, dc):
+    """What a back-office asset names."""
+    return {"model": api.create("assetmodels", {"name": "T480", "type": "back office"})["id"],
+            "region": api.create("regions", {"name": "PL"})["id"],
+            "warehouse": api.create("warehouses", {"name": "W1"})["id"], "property_of": dc["property_of"]}

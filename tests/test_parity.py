@@ -6,31 +6,10 @@ Ralph 20241023.1 (DRF 3.7.5): field validators run first and all their messages 
 
 from __future__ import annotations
 
-import pytest
-
 H = "http://falconframework.org"
 
 LONG_SLOT = ["Slot number should be a number from range 1-16 with an optional postfix 'A' or 'B' (e.g. '16A')",
              "Ensure this field has no more than 3 characters."]
-
-
-@pytest.fixture
-def dc(api):
-    """A model, a rack that needs no position and an owner: what a data-center asset names."""
-    manufacturer = api.create("manufacturers", {"name": "Dell"})["id"]
-    room = api.create("server-rooms", {"name": "Room", "data_center": api.create("data-centers", {"name": "DC"})["id"]})
-    return {"model": api.create("assetmodels", {"name": "R640", "type": "data center",
-                                                "manufacturer": manufacturer})["id"],
-            "rack": api.create("racks", {"name": "R", "server_room": room["id"], "require_position": False})["id"],
-            "property_of": api.create("assetholders", {"name": "Allegro"})["id"]}
-
-
-@pytest.fixture
-def bo(api, dc):
-    """What a back-office asset names."""
-    return {"model": api.create("assetmodels", {"name": "T480", "type": "back office"})["id"],
-            "region": api.create("regions", {"name": "PL"})["id"],
-            "warehouse": api.create("warehouses", {"name": "W1"})["id"], "property_of": dc["property_of"]}
 
 
 def test_asset_needs_an_sn_or_barcode_and_an_owner(api, dc):

@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Engine
 
 from commands.catalog import CATALOG, Resource
+from commands.backfill import backfill_claims
 from commands.config import Settings
 from commands.handlers import Commands
 from commands.idempotency import InFlight, Receipt
@@ -241,10 +242,12 @@ class Runtime:
                                 doc["modified"])
 
     def seed(self) -> None:
-        """Make the rows Ralph makes after migrating (transition models and actions) that are missing.
+        """Make the rows Ralph makes after migrating (transition models and actions) that are missing, and the
+        claims of unique rules newer than the records they cover (:mod:`commands.backfill`).
 
         Embedded, they are projected at once; otherwise the workers project them.
         """
+        backfill_claims(self.commands)
         position = seed(self.commands)
         if self.settings.embedded:
             self.dispatcher.wait_for(position)

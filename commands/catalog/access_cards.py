@@ -33,6 +33,7 @@ ACCESS_CARD = Resource(
 ACCESS_ZONE = Resource(
     name='access-zone',
     model='access_cards.AccessZone',
+    unique_together=(('name', 'parent'),),
     aliases=('access-zones',),
     tree=True,
     ordering=('name',),

@@ -1,9 +1,13 @@
 """Catalogue declarations: Ralph's `accounts` app."""
 
 from .choices import COUNTRIES
-from .fields import ID, UI_URL, URL, boolean, choice, datetime, fk, m2m, password, reverse, string
+from .fields import ID, UI_URL, URL, boolean, choice, datetime, fk, m2m, nest, password, reverse, string
 from .resource import Resource
-from .shapes import named
+from .shapes import CONFIGURATION_CLASS_SIMPLE, LICENCE_SIMPLE, SERVICE_ENV_SIMPLE, named
+
+#: BackOfficeAssetSimpleSerializer (depth 0: relations are URLs but for the ones BaseObjectSerializer declares).
+BACK_OFFICE_ASSET_SIMPLE = nest(('id', 'url', 'object_type', 'custom_fields', 'configuration_variables', '__str__', 'tags', 'service_env', 'licences', 'configuration_path', 'ui_url', 'created', 'modified', 'remarks', 'price_currency', 'price', 'hostname', 'sn', 'barcode', 'niw', 'required_support', 'order_no', 'invoice_no', 'invoice_date', 'provider', 'depreciation_rate', 'force_depreciation', 'depreciation_end_date', 'buyout_date', 'task_url', 'start_usage', 'location', 'purchase_order', 'loan_end_date', 'status', 'imei', 'imei2', 'last_status_change', 'parent', 'model', 'budget_info', 'property_of', 'region', 'warehouse', 'owner', 'user', 'office_infrastructure'),
+                                service_env=SERVICE_ENV_SIMPLE, configuration_path=CONFIGURATION_CLASS_SIMPLE)
 
 USERS = Resource(
     name='users',
@@ -18,9 +22,9 @@ USERS = Resource(
     fields=(
         ID,
         URL,
-        reverse('assets_as_user', 'back-office-assets', 'user', ('id', 'url', 'object_type', 'custom_fields', 'configuration_variables', '__str__', 'tags', 'service_env', 'licences', 'configuration_path', 'ui_url', 'created', 'modified', 'remarks', 'price_currency', 'price', 'hostname', 'sn', 'barcode', 'niw', 'required_support', 'order_no', 'invoice_no', 'invoice_date', 'provider', 'depreciation_rate', 'force_depreciation', 'depreciation_end_date', 'buyout_date', 'task_url', 'start_usage', 'location', 'purchase_order', 'loan_end_date', 'status', 'imei', 'imei2', 'last_status_change', 'parent', 'model', 'budget_info', 'property_of', 'region', 'warehouse', 'owner', 'user', 'office_infrastructure')),
-        reverse('assets_as_owner', 'back-office-assets', 'owner', ('id', 'url', 'object_type', 'custom_fields', 'configuration_variables', '__str__', 'tags', 'service_env', 'licences', 'configuration_path', 'ui_url', 'created', 'modified', 'remarks', 'price_currency', 'price', 'hostname', 'sn', 'barcode', 'niw', 'required_support', 'order_no', 'invoice_no', 'invoice_date', 'provider', 'depreciation_rate', 'force_depreciation', 'depreciation_end_date', 'buyout_date', 'task_url', 'start_usage', 'location', 'purchase_order', 'loan_end_date', 'status', 'imei', 'imei2', 'last_status_change', 'parent', 'model', 'budget_info', 'property_of', 'region', 'warehouse', 'owner', 'user', 'office_infrastructure')),
-        reverse('licences', 'licence-users', 'user', ('id', 'url', 'licence', 'quantity', 'user')),
+        reverse('assets_as_user', 'back-office-assets', 'user', BACK_OFFICE_ASSET_SIMPLE),
+        reverse('assets_as_owner', 'back-office-assets', 'owner', BACK_OFFICE_ASSET_SIMPLE),
+        reverse('licences', 'licence-users', 'user', ('id', 'url', ('licence', LICENCE_SIMPLE), 'quantity', 'user')),
         UI_URL,
         datetime('last_login', null=True),
         boolean('is_superuser', default=False, help_text='Designates that this user has all permissions without explicitly assigning them.'),

@@ -2,10 +2,14 @@
 
 from .fields import (
     CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
-    boolean, choice, decimal, derived, fk, floating, integer, m2m, mac, reverse, string, tags, text,
+    boolean, choice, decimal, derived, fk, floating, integer, m2m, mac, nest, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_START, COMPONENT_START, NETWORKABLE_FILTERS, named
+from .shapes import (
+    MANUFACTURER_FLAT,
+    BASE_OBJECT_FLAT, BASE_OBJECT_START, COMPONENT_START, CONFIGURATION_CLASS_FLAT, CONFIGURATION_MODULE_SIMPLE, NAMED_FLAT,
+    NETWORKABLE_FILTERS, SERVICE_FLAT, named,
+)
 
 BASE_OBJECTS = Resource(
     name='base-objects',
@@ -25,7 +29,7 @@ BASE_OBJECTS = Resource(
         MODIFIED,
         text('remarks', read_only=True),
         fk('configuration_path', 'configuration-classes', read_only=True, help_text='path to configuration for this object, for example path to puppet class'),
-        fk('service_env', 'services-environments', ('id', 'url', 'object_type', 'custom_fields', 'configuration_variables', '__str__', 'business_owners', 'technical_owners', 'tags', 'ui_url', 'created', 'modified', 'remarks', 'configuration_path', 'service', 'environment'), read_only=True),
+        fk('service_env', 'services-environments', nest(('id', 'url', 'object_type', 'custom_fields', 'configuration_variables', '__str__', 'business_owners', 'technical_owners', 'tags', 'ui_url', 'created', 'modified', 'remarks', 'configuration_path', 'service', 'environment'), configuration_path=CONFIGURATION_CLASS_FLAT, service=SERVICE_FLAT, environment=NAMED_FLAT), read_only=True),
         reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
         fk('parent', 'base-objects', read_only=True, on_delete='set_null'),
     ),
@@ -56,7 +60,7 @@ ASSETMODELS = Resource(
         choice('visualization_layout_front', ((1, 'N/A'), (2, '1 row x 2 columns'), (3, '2 rows x 8 columns'), (4, '2 rows x 16 columns (A/B)'), (5, '4 rows x 2 columns'), (6, '2 rows x 4 columns'), (7, '2 rows x 2 columns'), (8, '1 rows x 14 columns'), (9, '2 rows x 1 columns')), default=1),
         choice('visualization_layout_back', ((1, 'N/A'), (2, '1 row x 2 columns'), (3, '2 rows x 8 columns'), (4, '2 rows x 16 columns (A/B)'), (5, '4 rows x 2 columns'), (6, '2 rows x 4 columns'), (7, '2 rows x 2 columns'), (8, '1 rows x 14 columns'), (9, '2 rows x 1 columns')), default=1),
         boolean('has_parent', default=False),
-        fk('manufacturer', 'manufacturers', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'manufacturer_kind'), null=True),
+        fk('manufacturer', 'manufacturers', MANUFACTURER_FLAT, null=True),
         UI_URL,
     ),
 )
@@ -145,10 +149,10 @@ SERVICES_ENVIRONMENTS = Resource(
         UI_URL,
         CREATED,
         MODIFIED,
-        text('remarks', read_only=True),
-        fk('configuration_path', 'configuration-classes', ('id', 'url', 'tags', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'parent', 'service_env', 'configuration_path', 'module'), read_only=True, help_text='path to configuration for this object, for example path to puppet class'),
-        fk('service', 'services', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'active', 'uid', 'cost_center', 'profit_center', 'business_segment', 'support_team', 'environments', 'business_owners', 'technical_owners'), read_only=True, on_delete='cascade'),
-        fk('environment', 'environments', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), read_only=True, on_delete='cascade'),
+        text('remarks', read_only=True, default=''),
+        fk('configuration_path', 'configuration-classes', CONFIGURATION_CLASS_FLAT, read_only=True, help_text='path to configuration for this object, for example path to puppet class'),
+        fk('service', 'services', SERVICE_FLAT, read_only=True, on_delete='cascade'),
+        fk('environment', 'environments', NAMED_FLAT, read_only=True, on_delete='cascade'),
     ),
 )
 
@@ -160,6 +164,7 @@ CONFIGURATION_MODULES = Resource(
     name='configuration-modules',
     write_url=True,
     model='assets.ConfigurationModule',
+    unique_together=(('parent', 'name'),),
     methods=('GET', 'POST', 'OPTIONS', 'HEAD'),
     ordering=('parent__name', 'name'),
     filter_fields=('parent', 'name'),
@@ -181,6 +186,7 @@ CONFIGURATION_CLASSES = Resource(
     name='configuration-classes',
     hooks=('configuration_class_path',),
     model='assets.ConfigurationClass',
+    unique_together=(('module', 'class_name'),),
     base_object=True,
     methods=('GET', 'POST', 'OPTIONS', 'HEAD'),
     ordering=('path',),
@@ -189,7 +195,7 @@ CONFIGURATION_CLASSES = Resource(
     fields=(
         *BASE_OBJECT_START,
         STR,
-        fk('module', 'configuration-modules', ('id', 'url', 'name', 'parent', 'support_team', 'ui_url'), required=True, on_delete='cascade'),
+        fk('module', 'configuration-modules', CONFIGURATION_MODULE_SIMPLE, required=True, on_delete='cascade'),
         tags(help_text='A comma-separated list of tags.'),
         UI_URL,
         CREATED,
@@ -242,7 +248,7 @@ ETHERNETS = Resource(
         mac('mac', null=True, unique=True, verbose_name='MAC address'),
         choice('speed', ((1, '10 Mbps'), (2, '100 Mbps'), (3, '1 Gbps'), (4, '10 Gbps'), (5, '40 Gbps'), (6, '100 Gbps'), (7, '25 Gbps'), (11, 'unknown speed')), default=11),
         string('firmware_version', 255, null=True),
-        fk('base_object', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), required=True, on_delete='cascade'),
+        fk('base_object', 'base-objects', BASE_OBJECT_FLAT, required=True, on_delete='cascade'),
     ),
 )
 
@@ -261,7 +267,7 @@ MEMORY = Resource(
         *COMPONENT_START,
         integer('size', 'PositiveIntegerField', required=True),
         integer('speed', 'PositiveIntegerField', null=True),
-        fk('base_object', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), required=True, on_delete='cascade'),
+        fk('base_object', 'base-objects', BASE_OBJECT_FLAT, required=True, on_delete='cascade'),
     ),
 )
 
@@ -276,7 +282,7 @@ DISKS = Resource(
         string('serial_number', 255, null=True),
         integer('slot', 'PositiveIntegerField', null=True),
         string('firmware_version', 255, null=True),
-        fk('base_object', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), required=True, on_delete='cascade'),
+        fk('base_object', 'base-objects', BASE_OBJECT_FLAT, required=True, on_delete='cascade'),
     ),
 )
 
@@ -290,7 +296,7 @@ PROCESSORS = Resource(
         integer('speed', 'PositiveIntegerField', null=True),
         integer('cores', 'PositiveIntegerField', null=True),
         integer('logical_cores', 'PositiveIntegerField', null=True),
-        fk('base_object', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), required=True, on_delete='cascade'),
+        fk('base_object', 'base-objects', BASE_OBJECT_FLAT, required=True, on_delete='cascade'),
     ),
 )
 
@@ -304,7 +310,7 @@ FIBRE_CHANNEL_CARDS = Resource(
         string('firmware_version', 255, null=True),
         choice('speed', ((1, '1 Gbit'), (2, '2 Gbit'), (3, '4 Gbit'), (4, '8 Gbit'), (5, '16 Gbit'), (6, '32 Gbit'), (11, 'unknown speed')), default=11),
         string('wwn', 255, null=True, unique=True, verbose_name='WWN', empty_as_null=True),
-        fk('base_object', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), required=True, on_delete='cascade'),
+        fk('base_object', 'base-objects', BASE_OBJECT_FLAT, required=True, on_delete='cascade'),
     ),
 )
 

@@ -5,7 +5,7 @@ from .fields import (
     date, fk, string, text,
 )
 from .resource import Resource
-from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_START, named
+from .shapes import ASSET_FIELDS, ASSET_MODEL, BASE_OBJECT_DEEP, BASE_OBJECT_HEAD, BASE_OBJECT_START, named
 
 BACK_OFFICE_ASSETS = Resource(
     name='back-office-assets',
@@ -33,8 +33,8 @@ BACK_OFFICE_ASSETS = Resource(
         string('imei', 18, null=True, unique=True, verbose_name='IMEI', empty_as_null=True),
         string('imei2', 18, null=True, unique=True, verbose_name='IMEI 2', empty_as_null=True),
         date('last_status_change', null=True),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
-        fk('model', 'assetmodels', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'type', 'power_consumption', 'height_of_device', 'cores_count', 'visualization_layout_front', 'visualization_layout_back', 'has_parent', 'manufacturer', 'category'), required=True),
+        fk('parent', 'base-objects', BASE_OBJECT_DEEP, null=True, on_delete='set_null'),
+        fk('model', 'assetmodels', ASSET_MODEL, required=True),
         fk('budget_info', 'budget-info', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
         fk('property_of', 'assetholders', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
         fk('region', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled'), required=True, on_delete='cascade'),

@@ -3,10 +3,21 @@
 from .choices import COUNTRIES
 from .fields import (
     computed, CREATED, ID, MODIFIED, UI_URL, URL, boolean,
-    choice, date, fk, floating, integer, m2m, reverse, string, text, value,
+    choice, date, fk, floating, integer, m2m, nest, reverse, string, text, value,
 )
 from .resource import Resource
-from .shapes import ASSET_FIELDS, BASE_OBJECT_HEAD, BASE_OBJECT_META, BASE_OBJECT_START, HOST_PARTS, NETWORKABLE_FILTERS, SCANS, SERVICE_FILTERS, SERVICE_OWNERS, named
+from .shapes import (
+    ASSET_FIELDS, ASSET_MODEL, ASSET_MODEL_FLAT, BASE_OBJECT_DEEP, BASE_OBJECT_FLAT, BASE_OBJECT_HEAD, BASE_OBJECT_META,
+    BASE_OBJECT_START, CONFIGURATION_CLASS_FLAT, HOST_PARTS, NAMED_FLAT, NETWORKABLE_FILTERS, SCANS, SERVICE_ENV_FLAT,
+    SERVICE_FILTERS, SERVICE_OWNERS, named,
+)
+
+#: A Rack, ServerRoom and DataCenter nested at depth 0.
+RACK_FLAT = ('id', 'url', 'ui_url', 'name', 'description', 'orientation', 'max_u_height', 'visualization_col', 'visualization_row', 'require_position', 'reverse_ordering', 'server_room')
+SERVER_ROOM_FLAT = ('id', 'url', 'ui_url', 'name', 'visualization_cols_num', 'visualization_rows_num', 'data_center')
+DATA_CENTER_FLAT = ('id', 'url', 'ui_url', 'name', 'show_on_dashboard', 'company', 'country', 'city', 'address', 'latitude', 'longitude', 'type', 'shortcut')
+#: A server room nested at depth 1 (in racks and, through SimpleRackSerializer, in data-center assets).
+SERVER_ROOM = nest(SERVER_ROOM_FLAT, data_center=DATA_CENTER_FLAT)
 
 DATA_CENTER_ASSETS = Resource(
     name='data-center-assets',
@@ -26,7 +37,7 @@ DATA_CENTER_ASSETS = Resource(
         *HOST_PARTS,
         *BASE_OBJECT_META,
         *BASE_OBJECT_HEAD,
-        fk('rack', 'racks', ('id', 'url', 'ui_url', 'name', 'description', 'orientation', 'max_u_height', 'visualization_col', 'visualization_row', 'require_position', 'reverse_ordering', 'server_room'), required=True),
+        fk('rack', 'racks', nest(RACK_FLAT, server_room=SERVER_ROOM),  required=True),
         *SCANS,
         computed('related_hosts', 'related_hosts', [('virtual-servers', 'parent'), ('data-center-assets', 'parent'),
                                                     ('cloud-hosts', 'hypervisor')]),
@@ -47,11 +58,13 @@ DATA_CENTER_ASSETS = Resource(
         date('delivery_date', null=True),
         integer('production_year', 'PositiveSmallIntegerField', null=True),
         date('production_use_date', null=True),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
-        fk('model', 'assetmodels', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'type', 'power_consumption', 'height_of_device', 'cores_count', 'visualization_layout_front', 'visualization_layout_back', 'has_parent', 'manufacturer', 'category'), required=True),
+        fk('parent', 'base-objects', BASE_OBJECT_DEEP, null=True, on_delete='set_null'),
+        fk('model', 'assetmodels', ASSET_MODEL, required=True),
         fk('budget_info', 'budget-info', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
         fk('property_of', 'assetholders', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
-        m2m('connections', 'data-center-assets', ('id', 'url', 'tags', 'ui_url', 'created', 'modified', 'remarks', 'price_currency', 'price', 'hostname', 'sn', 'barcode', 'niw', 'required_support', 'order_no', 'invoice_no', 'invoice_date', 'provider', 'depreciation_rate', 'force_depreciation', 'depreciation_end_date', 'buyout_date', 'task_url', 'start_usage', 'status', 'position', 'orientation', 'vendor_contract_number', 'leasing_rate', 'slot_no', 'firmware_version', 'bios_version', 'source', 'delivery_date', 'production_year', 'production_use_date', 'parent', 'service_env', 'configuration_path', 'model', 'budget_info', 'property_of', 'rack', 'connections'), read_only=True),
+        m2m('connections', 'data-center-assets', nest(('id', 'url', 'tags', 'ui_url', 'created', 'modified', 'remarks', 'price_currency', 'price', 'hostname', 'sn', 'barcode', 'niw', 'required_support', 'order_no', 'invoice_no', 'invoice_date', 'provider', 'depreciation_rate', 'force_depreciation', 'depreciation_end_date', 'buyout_date', 'task_url', 'start_usage', 'status', 'position', 'orientation', 'vendor_contract_number', 'leasing_rate', 'slot_no', 'firmware_version', 'bios_version', 'source', 'delivery_date', 'production_year', 'production_use_date', 'parent', 'service_env', 'configuration_path', 'model', 'budget_info', 'property_of', 'rack', 'connections'),
+             parent=BASE_OBJECT_FLAT, service_env=SERVICE_ENV_FLAT, configuration_path=CONFIGURATION_CLASS_FLAT, model=ASSET_MODEL_FLAT,
+             budget_info=NAMED_FLAT, property_of=NAMED_FLAT, rack=RACK_FLAT), read_only=True),
     ),
 )
 
@@ -59,6 +72,7 @@ DATA_CENTER_ASSETS = Resource(
 RACKS = Resource(
     name='racks',
     model='data_center.Rack',
+    unique_together=(('name', 'server_room'),),
     filter_fields=('name', 'server_room__data_center'),
     fields=(
         ID,
@@ -73,7 +87,7 @@ RACKS = Resource(
         integer('visualization_row', 'PositiveIntegerField', default=0),
         boolean('require_position', default=True, help_text='Uncheck if position is optional for this rack (ex. when rack has warehouse-kind role'),
         boolean('reverse_ordering', default=False, help_text='Check if RU numbers count from top to bottom with position 1 starting at the top of the rack. If unchecked position 1 is at the bottom of the rack'),
-        fk('server_room', 'server-rooms', ('id', 'url', 'ui_url', 'name', 'visualization_cols_num', 'visualization_rows_num', 'data_center'), required=True, null=True, on_delete='cascade'),
+        fk('server_room', 'server-rooms', SERVER_ROOM, required=True, null=True, on_delete='cascade'),
     ),
 )
 
@@ -83,7 +97,7 @@ SERVER_ROOMS = named(
     'data_center.ServerRoom',
     integer('visualization_cols_num', 'PositiveIntegerField', default=20, min_value=1, max_value=100),
     integer('visualization_rows_num', 'PositiveIntegerField', default=20, min_value=1, max_value=100),
-    fk('data_center', 'data-centers', ('id', 'url', 'ui_url', 'name', 'show_on_dashboard', 'company', 'country', 'city', 'address', 'latitude', 'longitude', 'type', 'shortcut'), required=True, on_delete='cascade'),
+    fk('data_center', 'data-centers', DATA_CENTER_FLAT, required=True, on_delete='cascade'),
     max_length=75,
     unique=False,
     timestamps=False,
@@ -135,7 +149,7 @@ CLUSTERS = Resource(
         MODIFIED,
         text('remarks'),
         string('name', 255, null=True),
-        string('hostname', 255, null=True, unique=True, empty_as_null=True),
+        string('hostname', 255, null=True, unique=True, unique_scope='cluster', empty_as_null=True),
         choice('status', ((1, 'in use'), (2, 'for deploy')), default=1),
         fk('type', 'cluster-types', ('id', 'url', 'ui_url', 'name', 'show_master_summary'), required=True, on_delete='cascade'),
     ),
@@ -172,7 +186,7 @@ DATABASES = Resource(
         CREATED,
         MODIFIED,
         text('remarks'),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+        fk('parent', 'base-objects', BASE_OBJECT_FLAT, null=True, on_delete='set_null'),
     ),
 )
 
@@ -182,6 +196,7 @@ VIPS = Resource(
     verbose_name='VIP',
     view_name='VIP',
     model='data_center.VIP',
+    unique_together=(('ip', 'port', 'protocol'),),
     base_object=True,
     filter_fields=('name', 'ip__address', 'ip', 'port', 'protocol', 'service_env', 'parent'),
     str_format='IP: {ip|None}, port: {port|None}, protocol: {protocol|None}',
@@ -194,7 +209,7 @@ VIPS = Resource(
         string('name', 255, required=True, blank=False),
         integer('port', 'PositiveIntegerField', default=0),
         choice('protocol', ((1, 'TCP'), (2, 'UDP')), default=1),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+        fk('parent', 'base-objects', BASE_OBJECT_FLAT, null=True, on_delete='set_null'),
         fk('ip', 'ipaddresses', ('id', 'url', 'ui_url', 'created', 'modified', 'last_seen', 'address', 'hostname', 'number', 'is_management', 'is_public', 'is_gateway', 'status', 'dhcp_expose', 'ethernet', 'network'), required=True, on_delete='cascade'),
     ),
 )
@@ -212,6 +227,7 @@ BASE_OBJECT_CLUSTERS = Resource(
     name='base-object-clusters',
     write_url=True,
     model='data_center.BaseObjectCluster',
+    unique_together=(('cluster', 'base_object'),),
     filter_fields=(),
     fields=(
         ID,

@@ -4,7 +4,7 @@ from .fields import (
     CREATED, ID, MODIFIED, UI_URL, URL, choice, date, decimal, fk, m2m, string, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_LINKS, BASE_OBJECT_START, PRICE_CURRENCY, named
+from .shapes import BASE_OBJECT_FLAT, BASE_OBJECT_LINKS, BASE_OBJECT_START, PRICE_CURRENCY, named
 
 DOMAINS = Resource(
     name='domains',
@@ -28,7 +28,7 @@ DOMAINS = Resource(
         choice('domain_type', ((1, 'Business'), (2, 'Business security'), (3, 'Technical')), default=1),
         choice('website_type', ((1, 'None'), (2, 'Redirect'), (3, 'Direct')), default=3, help_text='Type of website which domain refers to.'),
         string('website_url', 255, null=True, text_format='url', help_text='Website url which website type refers to.'),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+        fk('parent', 'base-objects', BASE_OBJECT_FLAT, null=True, on_delete='set_null'),
         fk('business_segment', 'business-segments', ('id', 'url', 'ui_url', 'name'), null=True, help_text='Business segment for a domain', on_delete='cascade'),
         fk('domain_holder', 'assetholders', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True, help_text='Company which receives invoice for the domain', on_delete='cascade'),
         fk('domain_category', 'domain-category', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True, on_delete='cascade'),

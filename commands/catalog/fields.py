@@ -42,13 +42,15 @@ class Field:
     max_length: int | None = None
     default: object = None
     unique: bool = False
+    #: Records a unique value is unique among (Django: the table declaring the field); default its id family.
+    unique_scope: str = ""
     choices: tuple[tuple[int, str], ...] | None = None
     min_value: int | float | None = None
     max_value: int | float | None = None
     max_digits: int | None = None
     decimal_places: int | None = None
     target: str | None = None
-    nested: tuple[str, ...] | None = None
+    nested: tuple | None = None
     source: str | None = None
     via: str | None = None
     many: bool = False
@@ -173,8 +175,23 @@ def choice(name, choices, **kw):
     return field(name, "choice", choices=tuple(choices), **kw)
 
 
+def nest(names, **shapes) -> tuple:
+    """The nested shape ``names`` with the relations named in ``shapes`` nested in those shapes.
+
+    In a nested shape a foreign key or many-to-many name renders as a URL,
+    as in Ralph's nested serializers at depth 0; an entry ``(name, shape)``
+    nests it instead (a declared nested serializer, or depth left).
+    """
+    return tuple((n, shapes[n]) if isinstance(n, str) and n in shapes else n for n in names)
+
+
+def entry_key(entry) -> str:
+    """The key a nested-shape entry renders under: ``name``, ``key=path`` or ``(name, shape)``."""
+    return entry[0] if isinstance(entry, tuple) else entry.partition("=")[0]
+
+
 def fk(name, target, nested=None, **kw):
-    """A foreign key to the resource ``target`` (nested when ``nested`` names fields)."""
+    """A foreign key to the resource ``target`` (nested when ``nested`` names fields, see :func:`nest`)."""
     return field(name, "fk", target=target, nested=tuple(nested) if nested else None, **kw)
 
 

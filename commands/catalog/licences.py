@@ -4,7 +4,10 @@ from .fields import (
     CREATED, ID, MODIFIED, STR, UI_URL, URL, choice, date, decimal, fk, integer, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_START, PRICE, named
+from .shapes import MANUFACTURER_FLAT, BASE_OBJECT_FLAT, BASE_OBJECT_START, PRICE, SERVICE_ENV_SIMPLE, named
+
+#: ExtendedRalphUserSerializer (the user of a licence assignment).
+EXTENDED_USER = ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company', 'manager', 'email')
 
 LICENCES = Resource(
     name='licences',
@@ -18,8 +21,8 @@ LICENCES = Resource(
         STR,
         tags(help_text='A comma-separated list of tags.'),
         reverse('base_objects', 'base-objects-licences', 'licence', ('id', 'url', 'quantity', 'licence', 'base_object')),
-        reverse('users', 'licence-users', 'licence', ('id', 'url', 'user', 'quantity', 'licence')),
-        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
+        reverse('users', 'licence-users', 'licence', ('id', 'url', ('user', EXTENDED_USER), 'quantity', 'licence')),
+        fk('service_env', 'services-environments', SERVICE_ENV_SIMPLE, null=True),
         UI_URL,
         CREATED,
         MODIFIED,
@@ -37,9 +40,9 @@ LICENCES = Resource(
         string('invoice_no', 128, null=True),
         string('license_details', 1024, default=''),
         date('start_usage', null=True, help_text='Fill it if date of first usage is different then date of creation'),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+        fk('parent', 'base-objects', BASE_OBJECT_FLAT, null=True, on_delete='set_null'),
         fk('region', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled'), required=True, on_delete='cascade'),
-        fk('manufacturer', 'manufacturers', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'manufacturer_kind'), null=True),
+        fk('manufacturer', 'manufacturers', MANUFACTURER_FLAT, null=True),
         fk('licence_type', 'licence-types', ('id', 'url', 'ui_url', 'name'), required=True, help_text="Should be like 'per processor' or 'per machine' and so on. "),
         fk('property_of', 'assetholders', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
         fk('software', 'software', ('id', 'url', 'ui_url', 'name', 'asset_type'), required=True),
@@ -63,6 +66,7 @@ BASE_OBJECTS_LICENCES = Resource(
     name='base-objects-licences',
     write_url=True,
     model='licences.BaseObjectLicence',
+    unique_together=(('licence', 'base_object'),),
     aliases=('base-object-licences',),
     filter_fields=(),
     fields=(
@@ -81,11 +85,12 @@ LICENCE_TYPES = named('licence-types', 'licences.LicenceType', timestamps=False,
 LICENCE_USERS = Resource(
     name='licence-users',
     model='licences.LicenceUser',
+    unique_together=(('licence', 'user'),),
     filter_fields=(),
     fields=(
         ID,
         URL,
-        fk('user', 'users', ('id', 'url', 'username', 'first_name', 'last_name', 'ui_url', 'department', 'company', 'manager', 'email'), required=True, on_delete='cascade'),
+        fk('user', 'users', EXTENDED_USER, required=True, on_delete='cascade'),
         integer('quantity', 'PositiveIntegerField', default=1),
         fk('licence', 'licences', required=True, on_delete='cascade'),
     ),

@@ -97,12 +97,58 @@ class RemoveField:
             values.pop(self.name, None)
 
 
-Migration = RenameResource | RenameField | AddField | ChangeChoice | RemoveField
+@dataclass(frozen=True)
+class AddUnique:
+    """``resource`` is unique on ``fields`` (its ``unique_together``) from this version on.
+
+    Stored events read unchanged; the records stored before take their claims
+    once, at the next start (:func:`commands.backfill.backfill_claims`).
+    """
+
+    resource: str
+    fields: tuple[str, ...]
+
+    def apply(self, state: dict) -> None:
+        """Events read as stored: the rule adds claims, not values."""
+
+
+@dataclass(frozen=True)
+class ScopeUnique:
+    """``resource``'s unique ``field`` is unique among the records of ``scope`` (its ``unique_scope``: the
+    Django table declaring it), no longer across its whole id family.
+
+    Events read unchanged; at the next start the records stored before take
+    the claims of the new scope and free those of the old one.
+    """
+
+    resource: str
+    field: str
+    scope: str
+
+    def apply(self, state: dict) -> None:
+        """Events read as stored: the rule moves claims, not values."""
+
+
+Migration = RenameResource | RenameField | AddField | ChangeChoice | RemoveField | AddUnique | ScopeUnique
 
 #: Every catalogue change since events were first stored, oldest first.
 MIGRATIONS: tuple[Migration, ...] = (
     AddField("sim-card", "remarks", ""),  # 1: card_number_to_notes keeps replaced card numbers here
     AddField("users", "token_salt", ""),  # 2: a user's API key can be revoked (commands/passwords.py)
+    # 3-11: Ralph's unique_together sets (issue 14)
+    AddUnique("racks", ("name", "server_room")),
+    AddUnique("vips", ("ip", "port", "protocol")),
+    AddUnique("base-object-clusters", ("cluster", "base_object")),
+    AddUnique("configuration-classes", ("module", "class_name")),
+    AddUnique("configuration-modules", ("parent", "name")),
+    AddUnique("base-objects-licences", ("licence", "base_object")),
+    AddUnique("licence-users", ("licence", "user")),
+    AddUnique("base-objects-supports", ("support", "baseobject")),
+    AddUnique("access-zone", ("name", "parent")),
+    # 12-14: unique within the model's own table, as Django's constraint (issue 14, DC-7)
+    ScopeUnique("virtual-servers", "hostname", "virtualserver"),
+    ScopeUnique("virtual-servers", "sn", "virtualserver"),
+    ScopeUnique("clusters", "hostname", "cluster"),
 )
 
 
@@ -136,6 +182,16 @@ def first_resource_name(name: str) -> str:
         if isinstance(migration, RenameResource) and migration.new == name:
             name = migration.old
     return name
+
+
+def named_now(index: int, resource: str, name: str | None = None) -> tuple[str, str | None]:
+    """The names today of resource ``resource`` and its field ``name`` as MIGRATIONS[index] named them."""
+    for migration in MIGRATIONS[index + 1:]:
+        if isinstance(migration, RenameResource) and migration.old == resource:
+            resource = migration.new
+        elif isinstance(migration, RenameField) and (migration.resource, migration.old) == (resource, name):
+            name = migration.new
+    return resource, name
 
 
 def first_field_name(resource: str, name: str) -> str:

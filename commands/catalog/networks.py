@@ -1,11 +1,11 @@
 """Catalogue declarations: Ralph's `networks` app."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, UI_URL, URL, boolean, choice, datetime, decimal, fk, integer, ip, m2m,
+    CREATED, ID, MODIFIED, UI_URL, URL, boolean, choice, datetime, decimal, fk, integer, ip, m2m, nest,
     string, text,
 )
 from .resource import Resource
-from .shapes import named
+from .shapes import BASE_OBJECT_FLAT, named
 
 NETWORKS = Resource(
     name='networks',
@@ -68,7 +68,7 @@ IPADDRESSES = Resource(
         ID,
         URL,
         fk('network', 'networks', ('id', 'url', 'name', 'remarks', 'vlan', 'dhcp_broadcast', 'parent', 'network_environment', 'ui_url'), read_only=True, on_delete='set_null'),
-        fk('ethernet', 'ethernets', ('id', 'url', 'ipaddress', 'ui_url', 'created', 'modified', 'model_name', 'label', 'mac', 'speed', 'firmware_version', 'base_object', 'model'), null=True, unique=True, on_delete='cascade'),
+        fk('ethernet', 'ethernets', nest(('id', 'url', 'ipaddress', 'ui_url', 'created', 'modified', 'model_name', 'label', 'mac', 'speed', 'firmware_version', 'base_object', 'model'), base_object=BASE_OBJECT_FLAT), null=True, unique=True, on_delete='cascade'),
         UI_URL,
         CREATED,
         MODIFIED,

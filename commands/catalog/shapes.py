@@ -2,9 +2,47 @@
 
 from .fields import (
     CONFIGURATION_VARIABLES, CREATED, CUSTOM_FIELDS, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, boolean,
-    computed, date, decimal, derived, fk, reverse, string, tags,
+    computed, date, decimal, derived, fk, nest, reverse, string, tags,
 )
 from .resource import Resource
+
+# Nested shapes. A plain tuple is what DRF nests at depth 0: the model's fields, relations as URLs.
+
+#: A BaseObject nested at depth 0.
+BASE_OBJECT_FLAT = ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path')
+#: A ServiceEnvironment nested at depth 0.
+SERVICE_ENV_FLAT = ('id', 'url', 'tags', 'ui_url', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path', 'service', 'environment')
+#: A ConfigurationClass nested at depth 0.
+CONFIGURATION_CLASS_FLAT = ('id', 'url', 'tags', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'parent', 'service_env', 'configuration_path', 'module')
+#: A Service nested at depth 0.
+SERVICE_FLAT = ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'active', 'uid', 'cost_center', 'profit_center', 'business_segment', 'support_team', 'environments', 'business_owners', 'technical_owners')
+#: Named records with timestamps nested at depth 0 (environments, budget info, asset holders...).
+NAMED_FLAT = ('id', 'url', 'ui_url', 'name', 'created', 'modified')
+#: A Category nested at depth 0 (AssetModelSerializer's own adds ``depreciation_rate``).
+CATEGORY_FLAT = ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'code', 'imei_required', 'allow_deployment', 'show_buyout_date', 'default_depreciation_rate', 'lft', 'rght', 'tree_id', 'level', 'parent')
+#: A Manufacturer nested at depth 0.
+MANUFACTURER_FLAT = ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'manufacturer_kind')
+#: An AssetModel nested at depth 0.
+ASSET_MODEL_FLAT = ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'type', 'power_consumption', 'height_of_device', 'cores_count', 'visualization_layout_front', 'visualization_layout_back', 'has_parent', 'manufacturer', 'category')
+#: An AssetModel nested at depth 1 (in data-center and back-office assets).
+ASSET_MODEL = nest(ASSET_MODEL_FLAT, manufacturer=MANUFACTURER_FLAT, category=CATEGORY_FLAT)
+#: A Region nested at depth 0.
+REGION_FLAT = ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled')
+#: The parent of a BaseObject serialized with depth 2 (a BaseObject nested at depth 1).
+BASE_OBJECT_DEEP = nest(BASE_OBJECT_FLAT, parent=BASE_OBJECT_FLAT, service_env=SERVICE_ENV_FLAT, configuration_path=CONFIGURATION_CLASS_FLAT)
+
+#: ServiceEnvironmentSimpleSerializer.
+SERVICE_ENV_SIMPLE = ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url')
+#: ConfigurationModuleSimpleSerializer.
+CONFIGURATION_MODULE_SIMPLE = ('id', 'url', 'name', 'parent', 'support_team', 'ui_url')
+#: ConfigurationClassSimpleSerializer (the ``configuration_path`` of BaseObjects).
+CONFIGURATION_CLASS_SIMPLE = ('id', 'url', ('module', CONFIGURATION_MODULE_SIMPLE), 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env')
+#: SimpleLicenceSerializer (a licence as its assignments nest it: depth 1, no links to base objects or users).
+LICENCE_SIMPLE = ('id', 'url', 'ui_url', 'created', 'modified', 'remarks', 'price_currency', 'price', 'number_bought', 'sn', 'niw', 'invoice_date', 'valid_thru', 'order_no', 'depreciation_rate', 'accounting_id', 'provider', 'invoice_no', 'license_details', 'start_usage',
+                  ('region', REGION_FLAT), ('manufacturer', MANUFACTURER_FLAT), ('licence_type', ('id', 'url', 'ui_url', 'name')), ('property_of', NAMED_FLAT),
+                  ('software', ('id', 'url', 'ui_url', 'name', 'asset_type')), ('office_infrastructure', NAMED_FLAT), ('budget_info', NAMED_FLAT))
+#: A Vulnerability as security scans nest it.
+VULNERABILITY = ('id', 'url', 'tags', 'ui_url', 'created', 'modified', 'name', 'display_name', 'patch_deadline', 'risk', 'external_vulnerability_id')
 
 #: Type and custom fields of a BaseObject.
 BASE_OBJECT_META = (
@@ -34,7 +72,7 @@ HOST_PARTS = (
 #: The record's SCM status check and security scan.
 SCANS = (
     reverse('scmstatuscheck', 'scm-info', 'base_object', ('id', 'url', 'created', 'modified', 'last_checked', 'check_result', 'ok', 'base_object'), many=False),
-    reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', 'vulnerabilities', 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
+    reverse('securityscan', 'security-scans', 'base_object', ('id', 'url', ('vulnerabilities', VULNERABILITY), 'tags', 'ui_url', 'created', 'modified', 'last_scan_date', 'scan_status', 'next_scan_date', 'details_url', 'rescan_url', 'is_patched', 'base_object'), many=False),
 )
 
 #: The first fields of every component (disks, memory, processors...).
@@ -51,9 +89,9 @@ COMPONENT_START = (
 BASE_OBJECT_LINKS = (
     STR,
     tags(help_text='A comma-separated list of tags.'),
-    fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
-    reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
-    fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+    fk('service_env', 'services-environments', SERVICE_ENV_SIMPLE, null=True),
+    reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', ('licence', LICENCE_SIMPLE), 'quantity', 'base_object')),
+    fk('configuration_path', 'configuration-classes', CONFIGURATION_CLASS_SIMPLE, null=True, help_text='path to configuration for this object, for example path to puppet class'),
 )
 
 #: BaseObject fields that assets render right after ``__str__``.

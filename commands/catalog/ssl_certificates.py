@@ -1,10 +1,12 @@
 """Catalogue declarations: Ralph's `ssl_certificates` app."""
 
 from .fields import (
-    CREATED, MODIFIED, STR, UI_URL, choice, date, fk, reverse, string, tags, text,
+    CREATED, MODIFIED, STR, UI_URL, choice, date, fk, nest, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_START, PRICE
+from .shapes import (
+    BASE_OBJECT_DEEP, BASE_OBJECT_START, CONFIGURATION_CLASS_SIMPLE, LICENCE_SIMPLE, MANUFACTURER_FLAT, PRICE, SERVICE_ENV_SIMPLE,
+)
 
 SSLCERTIFICATES = Resource(
     name='sslcertificates',
@@ -17,9 +19,9 @@ SSLCERTIFICATES = Resource(
         *BASE_OBJECT_START,
         STR,
         tags(read_only=True, help_text='A comma-separated list of tags.'),
-        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
-        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
-        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        fk('service_env', 'services-environments', SERVICE_ENV_SIMPLE, null=True),
+        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', ('licence', LICENCE_SIMPLE), 'quantity', 'base_object')),
+        fk('configuration_path', 'configuration-classes', CONFIGURATION_CLASS_SIMPLE, null=True, help_text='path to configuration for this object, for example path to puppet class'),
         UI_URL,
         CREATED,
         MODIFIED,
@@ -32,8 +34,8 @@ SSLCERTIFICATES = Resource(
         date('date_from', null=True),
         date('date_to', required=True),
         text('san', help_text='All Subject Alternative Names'),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
-        fk('issued_by', 'manufacturers', ('id', 'url', 'ui_url', 'name', 'created', 'modified', 'manufacturer_kind'), null=True),
+        fk('parent', 'base-objects', BASE_OBJECT_DEEP, null=True, on_delete='set_null'),
+        fk('issued_by', 'manufacturers', nest(MANUFACTURER_FLAT, manufacturer_kind=('id', 'url', 'ui_url', 'name')), null=True),
     ),
 )
 

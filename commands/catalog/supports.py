@@ -5,7 +5,7 @@ from .fields import (
     string, tags, text,
 )
 from .resource import Resource
-from .shapes import PRICE, named
+from .shapes import BASE_OBJECT_FLAT, PRICE, SERVICE_ENV_SIMPLE, named
 
 SUPPORTS = Resource(
     name='supports',
@@ -19,7 +19,7 @@ SUPPORTS = Resource(
         OBJECT_TYPE,
         STR,
         m2m('base_objects', 'base-objects', read_only=True),
-        fk('service_env', 'services-environments', ('id', 'service=service__name', 'environment=environment__name', 'url', 'service_uid=service__uid', 'ui_url'), null=True),
+        fk('service_env', 'services-environments', SERVICE_ENV_SIMPLE, null=True),
         tags(help_text='A comma-separated list of tags.'),
         UI_URL,
         CREATED,
@@ -42,7 +42,7 @@ SUPPORTS = Resource(
         string('invoice_no', 100),
         date('invoice_date', null=True),
         integer('period_in_months', null=True),
-        fk('parent', 'base-objects', ('id', 'url', 'tags', 'created', 'modified', 'remarks', 'parent', 'service_env', 'configuration_path'), null=True, on_delete='set_null'),
+        fk('parent', 'base-objects', BASE_OBJECT_FLAT, null=True, on_delete='set_null'),
         fk('region', 'regions', ('id', 'url', 'ui_url', 'name', 'country', 'stocktaking_enabled'), required=True, on_delete='cascade'),
         fk('property_of', 'assetholders', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
         fk('budget_info', 'budget-info', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), null=True),
@@ -57,6 +57,7 @@ SUPPORT_TYPES = named('support-types', 'supports.SupportType', timestamps=False)
 BASE_OBJECTS_SUPPORTS = Resource(
     name='base-objects-supports',
     model='supports.BaseObjectsSupport',
+    unique_together=(('support', 'baseobject'),),
     filter_fields=('support__name', 'support__serial_no', 'support__contract_id', 'support__description', 'support__remarks', 'support__price', 'support__support_type', 'support__budget_info', 'support__date_from', 'support__date_to', 'support__property_of', 'baseobject__asset__barcode', 'baseobject__asset__sn', 'baseobject__asset__hostname', 'baseobject__asset__service_env'),
     fields=(
         ID,

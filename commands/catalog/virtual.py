@@ -4,7 +4,7 @@ from .fields import (
     computed, CREATED, ID, MODIFIED, STR, UI_URL, URL, boolean, choice, fk, integer, json, reverse, string, tags, text,
 )
 from .resource import Resource
-from .shapes import BASE_OBJECT_LINKS, BASE_OBJECT_META, BASE_OBJECT_START, HOST_PARTS, NETWORKABLE_FILTERS, SCANS, SERVICE_FILTERS, SERVICE_OWNERS, named
+from .shapes import CONFIGURATION_CLASS_SIMPLE, LICENCE_SIMPLE, BASE_OBJECT_LINKS, BASE_OBJECT_META, BASE_OBJECT_START, HOST_PARTS, NETWORKABLE_FILTERS, SCANS, SERVICE_FILTERS, SERVICE_OWNERS, named
 
 VIRTUAL_SERVERS = Resource(
     name='virtual-servers',
@@ -32,8 +32,8 @@ VIRTUAL_SERVERS = Resource(
         MODIFIED,
         text('remarks'),
         choice('status', ((1, 'new'), (2, 'in use'), (3, 'to deploy'), (4, 'liquidated')), default=1),
-        string('hostname', 255, null=True, unique=True, empty_as_null=True),
-        string('sn', 200, null=True, unique=True, verbose_name='SN', empty_as_null=True),
+        string('hostname', 255, null=True, unique=True, unique_scope='virtualserver', empty_as_null=True),
+        string('sn', 200, null=True, unique=True, unique_scope='virtualserver', verbose_name='SN', empty_as_null=True),
         fk('parent', 'base-objects', read_only=True, on_delete='set_null'),
         fk('cluster', 'clusters', null=True, in_read=False, on_delete='cascade'),
     ),
@@ -107,8 +107,8 @@ CLOUD_FLAVORS = Resource(
         *BASE_OBJECT_START,
         STR,
         tags(help_text='A comma-separated list of tags.'),
-        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', 'licence', 'quantity', 'base_object')),
-        fk('configuration_path', 'configuration-classes', ('id', 'url', 'module', 'ui_url', 'created', 'modified', 'remarks', 'class_name', 'path', 'service_env'), null=True, help_text='path to configuration for this object, for example path to puppet class'),
+        reverse('licences', 'base-objects-licences', 'base_object', ('id', 'url', ('licence', LICENCE_SIMPLE), 'quantity', 'base_object')),
+        fk('configuration_path', 'configuration-classes', CONFIGURATION_CLASS_SIMPLE, null=True, help_text='path to configuration for this object, for example path to puppet class'),
         integer('cores', 'PositiveIntegerField', required=True),
         integer('memory', 'PositiveIntegerField', required=True),
         integer('disk', 'PositiveIntegerField', required=True),
