@@ -59,7 +59,7 @@ def _validation(req, resp, ex: ValidationFailed | FilterError, params):
 
 
 def _conflict(req, resp, ex: Conflict, params):
-    _send(resp, 409, {"detail": ex.detail, "referenced_by": ex.referenced_by}, {})
+    _send(resp, 409, {"detail": ex.detail} | ({"referenced_by": ex.referenced_by} if ex.referenced_by else {}), {})
 
 
 def _not_found(req, resp, ex: NotFound, params):

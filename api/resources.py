@@ -261,9 +261,10 @@ class Item(_Base):
 
     def on_delete(self, req, resp, pk: int, item: int | None = None):
         self._check(req)
-        position = keyed(self.rt, req, resp, {}, _no_content, lambda receipt: self.rt.commands.delete(
+        body = parse_body(req, self.rt.settings.max_body_bytes)  # Ralph reads only ``force`` (Resource.in_use)
+        position = keyed(self.rt, req, resp, body, _no_content, lambda receipt: self.rt.commands.delete(
             self.res, self._id(req, pk, item), req.context.user_id, _if_match(req), receipt,
-            regions=visible_regions(req)))
+            regions=visible_regions(req), force=bool(body.get("force"))))
         if position is not None:
             self._stored(resp, position)
             resp.status = 204

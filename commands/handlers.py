@@ -301,7 +301,8 @@ class Commands:
                 batch.add(claim)
         if errors:  # DRF: a field's UniqueValidator error hides the serializer's unique-together checks
             single = {name: messages for name, messages in errors.items() if res.get(name) is not None}
-            raise ValidationFailed(single or errors)
+            sent = {name: messages for name, messages in single.items() if res.get(name).writable}
+            raise ValidationFailed(sent or single or errors)  # a value computed from a sent one: only the sent
 
     # commands -----------------------------------------------------------
     # Each takes an optional ``receipt``, the request's idempotency key, saved with the command's events
@@ -320,9 +321,10 @@ class Commands:
         return self._retry(lambda: self._update(res, pk, body, actor, partial, expected, receipt, regions))
 
     def delete(self, res: Resource, pk: int, actor: int | None, expected: set[int] | None = None,
-               receipt: Receipt | None = None, *, regions: frozenset[int] | None = None) -> int:
-        """DELETE: 409 when protected; cascades where Ralph cascades (only on a version in ``expected``)."""
-        return self._retry(lambda: self._delete(res, pk, actor, expected, receipt, regions))
+               receipt: Receipt | None = None, *, regions: frozenset[int] | None = None, force: bool = False) -> int:
+        """DELETE: 409 when protected, or in use and not ``force`` (``Resource.in_use``); cascades where Ralph
+        cascades (only on a version in ``expected``)."""
+        return self._retry(lambda: self._delete(res, pk, actor, expected, receipt, regions, force))
 
     def _expect(self, res: Resource, pk: int, expected: set[int] | None,
                 regions: frozenset[int] | None = None) -> Record:
@@ -497,10 +499,15 @@ class Commands:
                 raise ValidationFailed({"parent": ["A node may not be made a child of any of its descendants."]})
 
     def _delete(self, res: Resource, pk: int, actor, expected: set[int] | None = None,
-                receipt: Receipt | None = None, regions: frozenset[int] | None = None) -> int:
+                receipt: Receipt | None = None, regions: frozenset[int] | None = None, force: bool = False) -> int:
         seal = self._seal(receipt)
         batch = _Batch()
-        self.remove(res, self._expect(res, pk, expected, regions), actor, batch)
+        record = self._expect(res, pk, expected, regions)
+        if res.in_use and not force:
+            users, message = res.in_use
+            if any(ref.resource in users for ref in self.store.references.referrers(res.family, pk)):
+                raise Conflict(message)
+        self.remove(res, record, actor, batch)
         return self._save(batch, seal)
 
     def remove(self, res: Resource, record: Record, actor, batch: _Batch) -> None:

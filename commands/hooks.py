@@ -135,6 +135,22 @@ def configuration_class_path(commands, res, pk, merged: dict, current: dict | No
     return {"path": f"{module['name']}/{merged['class_name']}"}
 
 
+def service_env_from_parent(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """``CloudHost.save``: a host with a parent (its cloud project) takes the parent's service environment."""
+    if merged.get("parent") is None:
+        return {}
+    return {"service_env": commands.load_values("base-objects", merged["parent"]).get("service_env")}
+
+
+def licence_region(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """``BaseObjectLicence.clean``: a back-office asset takes only licences of its own region."""
+    target = commands.referenced(CATALOG["base-objects"], merged["base_object"])
+    if target.resource == "back-office-assets" and (
+            commands.load_values("licences", merged["licence"]).get("region") != target.values.get("region")):
+        raise ValidationFailed({"non_field_errors": ["Asset region is in a different region than licence."]})
+    return {}
+
+
 def name_or_hostname(commands, res, pk, merged: dict, current: dict | None) -> dict:
     """Clusters need at least one of name and hostname."""
     if not merged.get("name") and not merged.get("hostname"):
@@ -240,6 +256,8 @@ HOOKS = {
     "asset_identity": asset_identity,
     "back_office_asset": back_office_asset,
     "configuration_class_path": configuration_class_path,
+    "service_env_from_parent": service_env_from_parent,
+    "licence_region": licence_region,
     "name_or_hostname": name_or_hostname,
     "network_address": network_address,
     "ip_number": ip_number,

@@ -257,7 +257,7 @@ def _pk(f, raw, refs) -> int:
     if isinstance(raw, bool) or isinstance(raw, (list, dict, float)):
         raise Invalid(f"Incorrect type. Expected pk value, received {type(raw).__name__}.")
     numeric = isinstance(raw, int) or (isinstance(raw, str) and _PK.match(raw) is not None)
-    if numeric and refs.exists(f.target, int(raw)):
+    if numeric and any(refs.exists(target, int(raw)) for target in f.limit_to or (f.target,)):
         return int(raw)
     if f.lookup and isinstance(raw, str):
         found = refs.find(f.target, f.lookup, raw)

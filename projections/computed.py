@@ -39,14 +39,25 @@ def related_hosts(res, pk: int, state: dict, states: States) -> dict:
             "cloud_hosts": cloud}
 
 
-def cluster_masters(res, pk: int, state: dict, states: States) -> list[str]:
-    """URLs (``/api/base-objects/<id>/``, Ralph's ``baseobject-detail``) of the masters of a cluster."""
+def _linked(states: States, link: str, via: str, pick: str, pk: int, keep=lambda values: True) -> list[str]:
+    """``/api/base-objects/<id>/`` (Ralph's ``baseobject-detail``) of the ``pick`` of each ``link`` record whose
+    ``via`` is ``pk`` (and that ``keep`` takes)."""
     out = []
-    for link in states.children("base-object-clusters", "cluster", pk):
-        found = states.state("base-object-clusters", link)
-        if found and found[1].get("is_master") and states.state("base-objects", found[1]["base_object"]):
-            out.append(api_url(CATALOG["base-objects"], found[1]["base_object"]))
+    for child in states.children(link, via, pk):
+        found = states.state(link, child)
+        if found and keep(found[1]) and states.state("base-objects", found[1][pick]):
+            out.append(api_url(CATALOG["base-objects"], found[1][pick]))
     return out
+
+
+def cluster_masters(res, pk: int, state: dict, states: States) -> list[str]:
+    """The masters of a cluster (data_center/api/serializers.py ClusterSerializer.masters)."""
+    return _linked(states, "base-object-clusters", "cluster", "base_object", pk, lambda link: link.get("is_master"))
+
+
+def support_base_objects(res, pk: int, state: dict, states: States) -> list[str]:
+    """The objects a support covers (supports/api.py SupportSerializer.base_objects, through BaseObjectsSupport)."""
+    return _linked(states, "base-objects-supports", "support", "baseobject", pk)
 
 
 def history_attachments(res, pk: int, state: dict, states: States) -> list[str]:
@@ -54,4 +65,5 @@ def history_attachments(res, pk: int, state: dict, states: States) -> list[str]:
     return [f"{HOST}/api/{res.name}/{pk}/attachments/{file}/" for file in state.get("files") or []]
 
 
-COMPUTED = {"history_attachments": history_attachments, "ip_addresses": ip_addresses, "related_hosts": related_hosts, "cluster_masters": cluster_masters}
+COMPUTED = {"history_attachments": history_attachments, "ip_addresses": ip_addresses, "related_hosts": related_hosts, "cluster_masters": cluster_masters,
+            "support_base_objects": support_base_objects}

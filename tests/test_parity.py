@@ -6,6 +6,8 @@ Ralph 20241023.1 (DRF 3.7.5): field validators run first and all their messages 
 
 from __future__ import annotations
 
+import datetime as dt
+
 H = "http://falconframework.org"
 
 LONG_SLOT = ["Slot number should be a number from range 1-16 with an optional postfix 'A' or 'B' (e.g. '16A')",
@@ -230,3 +232,104 @@ def test_configuration_class_path_follows_its_module(api, dc):
     assert (doc["path"], doc["__str__"]) == ("mod/cls", "configuration class: mod/cls")
     found = api.get("/api/configuration-classes/", params={"path": "mod/cls"}).json
     assert [c["id"] for c in found["results"]] == [made["id"]]
+
+
+def _cloud(api) -> dict:
+    """A provider with a flavor and a project whose service environment is set."""
+    provider = api.create("cloud-providers", {"name": "openstack"})["id"]
+    flavor = api.create("cloud-flavors", {"name": "m1", "flavor_id": "f1", "cores": 2, "memory": 1024, "disk": 10,
+                                          "cloudprovider": provider})["id"]
+    api.create("environments", {"name": "prod"})
+    api.create("services", {"name": "web", "uid": "sc-1", "environments": ["prod"], "business_owners": [],
+                            "technical_owners": []})
+    se = api.get("/api/services-environments/").json["results"][0]["id"]
+    project = api.create("cloud-projects", {"name": "p", "project_id": "p1", "cloudprovider": provider,
+                                            "service_env": se})["id"]
+    return {"provider": provider, "flavor": flavor, "project": project, "se": se}
+
+
+def test_cloud_hosts(api):
+    """virtual/models.py CloudHost.save (service_env from the parent); virtual/api.py CloudHostSerializer.parent =
+    CloudProjectSimpleSerializer(source='cloudproject')."""
+    cloud = _cloud(api)
+    host = api.create("cloud-hosts", {"host_id": "h1", "hostname": "vm1", "cloudflavor": cloud["flavor"],
+                                      "cloudprovider": cloud["provider"], "parent": cloud["project"],
+                                      "ip_addresses": []})["id"]
+    doc = api.get(f"/api/cloud-hosts/{host}/").json
+    assert doc["parent"] == {"name": "p", "url": f"{H}/api/cloud-projects/{cloud['project']}/", "project_id": "p1",
+                             "ui_url": f"{H}/virtual/cloudproject/{cloud['project']}/change/"}
+    assert doc["service_env"]["id"] == cloud["se"]
+
+
+def test_cloud_flavors_and_providers_in_use_need_force(api):
+    """virtual/api.py CloudFlavorViewSet.destroy and CloudProviderViewSet.destroy (409 unless {"force": true});
+    Ralph's test_delete_cloud_flavor_returns_409_if_is_used_by_cloud_hosts."""
+    cloud = _cloud(api)
+    host = api.create("cloud-hosts", {"host_id": "h1", "hostname": "vm1", "cloudflavor": cloud["flavor"],
+                                      "cloudprovider": cloud["provider"], "ip_addresses": []})["id"]
+    answer = api.delete(f"/api/cloud-flavors/{cloud['flavor']}/")
+    assert (answer.status_code, answer.json) == (409, {"detail": "Cloud flavor is in use and hence is not deletable. "
+                                                                 "Use {\"force\": true} to force deletion."})
+    answer = api.delete(f"/api/cloud-providers/{cloud['provider']}/")
+    assert (answer.status_code, answer.json) == (409, {"detail": "Cloud provider is in use and hence is not "
+                                                                 "deletable. Use {\"force\": true} to force deletion."})
+    assert api.delete(f"/api/cloud-flavors/{cloud['flavor']}/", json={"force": True}).status_code == 204
+    assert api.get(f"/api/cloud-hosts/{host}/").status_code == 404  # cascaded, as Ralph's force does
+
+
+def test_a_hypervisor_is_a_host(api, dc):
+    """virtual/api.py VirtualServerSaveSerializer.hypervisor: PrimaryKeyRelatedField(queryset=DCHost.objects)."""
+    vtype = api.create("virtual-server-types", {"name": "kvm"})["id"]
+    module = api.create("configuration-modules", {"name": "mod"})["id"]
+    klass = api.create("configuration-classes", {"module": module, "class_name": "cls"})["id"]
+    assert api.post("/api/virtual-servers/", {"type": vtype, "hypervisor": klass, "hostname": "a"}).json == {
+        "hypervisor": [f'Invalid pk "{klass}" - object does not exist.']}
+    host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    assert api.post("/api/virtual-servers/", {"type": vtype, "hypervisor": host, "hostname": "a"}).status_code == 201
+
+
+def test_network_and_ip_writes(api):
+    """networks/api.py NetworkSaveSerializer (exclude min_ip, max_ip); networks/models/networks.py
+    IPAddress(LastSeenMixin): last_seen is set on creation (auto_now_add)."""
+    made = api.create("networks", {"name": "n", "address": "10.0.0.0/24"})
+    assert {"min_ip", "max_ip"} & set(made) == set()
+    assert {"min_ip", "max_ip"} & set(api.options("/api/networks/").json["actions"]["POST"]) == set()
+    ip = api.create("ipaddresses", {"address": "10.0.0.7"})
+    seen, created = (dt.datetime.fromisoformat(ip[k]) for k in ("last_seen", "created"))
+    assert abs(seen - created) < dt.timedelta(seconds=5)
+    assert api.get(f"/api/ipaddresses/{ip['id']}/").json["last_seen"] == ip["last_seen"]
+
+
+def test_a_back_office_asset_takes_licences_of_its_region(api, bo):
+    """licences/models.py BaseObjectLicence.clean (called by BaseObjectLicenceSerializer.validate)."""
+    asset = api.create("back-office-assets", {**bo, "sn": "L1"})["id"]
+    other = api.create("regions", {"name": "DE"})["id"]
+    common = {"number_bought": 1, "licence_type": api.create("licence-types", {"name": "seat"})["id"],
+              "software": api.create("software", {"name": "office"})["id"]}
+    foreign = api.create("licences", {**common, "region": other, "niw": "L-DE"})["id"]
+    local = api.create("licences", {**common, "region": bo["region"], "niw": "L-PL"})["id"]
+    assert api.post("/api/base-objects-licences/", {"licence": foreign, "base_object": asset}).json == {
+        "non_field_errors": ["Asset region is in a different region than licence."]}
+    assert api.post("/api/base-objects-licences/", {"licence": local, "base_object": asset}).status_code == 201
+
+
+def test_a_duplicate_custom_field_name_is_reported_on_the_name(api):
+    """lib/custom_fields/models.py CustomField: attribute_name is not editable, so DRF validates only name."""
+    api.create("custom-fields", {"name": "Size", "type": "string", "choices": ""})
+    assert api.post("/api/custom-fields/", {"name": "Size", "type": "string", "choices": ""}).json == {
+        "name": ["custom field with this name already exists."]}
+    assert api.post("/api/custom-fields/", {"name": "size", "type": "string", "choices": ""}).json == {
+        "attribute_name": ["custom field with this attribute name already exists."]}  # Ralph: an IntegrityError
+
+
+def test_a_support_lists_the_objects_it_covers(api, dc):
+    """supports/api.py SupportSerializer.base_objects: HyperlinkedRelatedField(view_name='baseobject-detail')
+    over the BaseObjectsSupport through table."""
+    host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    support = api.create("supports", {"name": "care", "contract_id": "c1", "date_to": "2030-01-01",
+                                      "region": api.create("regions", {"name": "PL"})["id"]})["id"]
+    assert api.get(f"/api/supports/{support}/").json["base_objects"] == []
+    link = api.create("base-objects-supports", {"support": support, "baseobject": host})["id"]
+    assert api.get(f"/api/supports/{support}/").json["base_objects"] == [f"{H}/api/base-objects/{host}/"]
+    api.delete(f"/api/base-objects-supports/{link}/")
+    assert api.get(f"/api/supports/{support}/").json["base_objects"] == []

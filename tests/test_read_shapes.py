@@ -179,3 +179,17 @@ def test_an_ssl_certificate_nests_at_depth_2(api):
     cert = api.create("sslcertificates", Builder(api).body(CATALOG["sslcertificates"], full=False) | {"issued_by": maker})
     issued_by = api.get(f"/api/sslcertificates/{cert['id']}/").json["issued_by"]
     assert issued_by["manufacturer_kind"] == api.get(f"/api/manufacturer-kind/{kind}/").json
+
+
+def test_custom_field_values_read_as_ralph_serializes_them(api, dc):
+    """lib/custom_fields/api/serializers.py CustomFieldValueSerializer (id, custom_field, value, url) with
+    CustomFieldSimpleSerializer (name, attribute_name, type, default_value, and ui_url the metaclass adds)."""
+    field = api.create("custom-fields", {"name": "Size", "type": "string", "choices": ""})
+    host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    value = api.create(f"data-center-assets/{host}/customfields", {"custom_field": "size", "value": "M"})
+    assert list(value) == ["id", "url", "custom_field", "value"]  # the save serializer's order
+    assert api.get(f"/api/data-center-assets/{host}/customfields/").json["results"] == [{
+        "id": value["id"],
+        "custom_field": {"name": "Size", "attribute_name": "size", "type": "string", "default_value": "",
+                         "ui_url": f"{H}/custom_fields/customfield/{field['id']}/change/"},
+        "value": "M", "url": f"{H}/api/data-center-assets/{host}/customfields/{value['id']}/"}]

@@ -37,10 +37,11 @@ CUSTOM_FIELD_VALUES = Resource(
     unique_together=(('custom_field', 'object_family', 'object_id'),),
     unique_error=('__all__', 'Custom field of the same type already exists for this object.'),
     filter_fields=('custom_field', 'custom_field__attribute_name', 'value'),
+    read_order=('id', 'custom_field', 'value', 'url'),  # CustomFieldValueSerializer; the save one has url second
     fields=(
         ID,
         URL,
-        fk('custom_field', 'custom-fields', ('name', 'attribute_name', 'type', 'default_value', 'url'),
+        fk('custom_field', 'custom-fields', ('name', 'attribute_name', 'type', 'default_value', 'ui_url'),
            required=True, lookup='attribute_name'),
         string('value', 1000, required=True, blank=False),
         field('object_family', 'string', max_length=64, read_only=True, in_read=False),

@@ -50,6 +50,8 @@ class Field:
     max_digits: int | None = None
     decimal_places: int | None = None
     target: str | None = None
+    #: The concrete types a reference to a polymorphic ``target`` may name (Ralph: the field's queryset).
+    limit_to: tuple[str, ...] = ()
     nested: tuple | None = None
     source: str | None = None
     via: str | None = None

@@ -67,6 +67,7 @@ BASE_OBJECTS_LICENCES = Resource(
     write_url=True,
     model='licences.BaseObjectLicence',
     unique_together=(('licence', 'base_object'),),
+    clean_hooks=('licence_region',),
     aliases=('base-object-licences',),
     filter_fields=(),
     fields=(

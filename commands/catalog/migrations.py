@@ -149,6 +149,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ScopeUnique("virtual-servers", "hostname", "virtualserver"),
     ScopeUnique("virtual-servers", "sn", "virtualserver"),
     ScopeUnique("clusters", "hostname", "cluster"),
+    RemoveField("supports", "base_objects"),  # 15: read from the support assignments (Ralph's through table)
 )
 
 

@@ -20,6 +20,7 @@ NETWORKS = Resource(
     hooks=('network_address',),
     projection_hooks=('place_networks',),
     unique_together=(('min_ip', 'max_ip'),),
+    write_exclude=('min_ip', 'max_ip'),  # NetworkSaveSerializer
     unique_error=('non_field_errors', 'Network with this Min ip and Max ip already exists.'),
     fields=(
         ID,
@@ -72,7 +73,7 @@ IPADDRESSES = Resource(
         UI_URL,
         CREATED,
         MODIFIED,
-        datetime('last_seen', read_only=True),
+        datetime('last_seen', read_only=True, default='now'),  # LastSeenMixin: auto_now_add
         ip('address', required=True, blank=False, unique=True, help_text='Presented as string.', verbose_name='IP address'),
         string('hostname', 255, null=True, empty_as_null=True),
         boolean('is_management', default=False),

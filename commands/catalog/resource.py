@@ -47,6 +47,10 @@ class Resource:
     ``view_name`` is the viewset's name in words where DRF's differs from the verbose name ("IP Address").
     ``permissions_by_field`` marks a model with Ralph's ``PermByFieldMixin`` (every BaseObject type has it; see
     :attr:`field_permissions`).
+    ``write_exclude`` names fields the save serializer leaves out of its answer (and OPTIONS of its form);
+    ``read_order`` lists the GET keys in order where it differs from the fields' (the save serializer's) order.
+    ``in_use`` = (resources, message): DELETE is a 409 ``message`` while records of those resources reference
+    the record, unless its body sends a true ``force`` (then it cascades as declared).
     """
 
     name: str
@@ -73,6 +77,9 @@ class Resource:
     clean_hooks: tuple[str, ...] = ()
     delete_hooks: tuple[str, ...] = ()
     unique_error: tuple[str, str] | None = None
+    in_use: tuple[tuple[str, ...], str] | None = None
+    write_exclude: tuple[str, ...] = ()
+    read_order: tuple[str, ...] = ()
     internal: bool = False
     superuser_writes: bool = False
     url_format: str = ""
@@ -142,15 +149,15 @@ class Resource:
     @cached_property
     def read_fields(self) -> tuple[Field, ...]:
         """Fields of the GET representation, in Ralph's key order."""
-        return tuple(f for f in self.fields if f.in_read and f.kind != "password")
+        fields = tuple(f for f in self.fields if f.in_read and f.kind != "password")
+        return tuple(sorted(fields, key=lambda f: self.read_order.index(f.name))) if self.read_order else fields
 
     @cached_property
     def write_fields(self) -> tuple[Field, ...]:
         """Fields of the flat write response (save serializer)."""
         keep = {"id", "ui_url", "created", "modified"} | ({"url"} if self.write_url else set())
-        return tuple(f for f in self.fields
-                     if (f.writable and f.in_read) or f.name in keep
-                     or (f.stored and f.read_only and f.in_read))
+        return tuple(f for f in self.fields if f.name not in self.write_exclude and (
+            (f.writable and f.in_read) or f.name in keep or (f.stored and f.read_only and f.in_read)))
 
     @property
     def filtering(self) -> list[str]:

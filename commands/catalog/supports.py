@@ -1,7 +1,7 @@
 """Catalogue declarations: Ralph's `supports` app."""
 
 from .fields import (
-    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, choice, date, fk, integer, m2m,
+    CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, choice, computed, date, fk, integer,
     string, tags, text,
 )
 from .resource import Resource
@@ -18,7 +18,7 @@ SUPPORTS = Resource(
         URL,
         OBJECT_TYPE,
         STR,
-        m2m('base_objects', 'base-objects', read_only=True),
+        computed('base_objects', 'support_base_objects', [('base-objects-supports', 'support')]),
         fk('service_env', 'services-environments', SERVICE_ENV_SIMPLE, null=True),
         tags(help_text='A comma-separated list of tags.'),
         UI_URL,

@@ -25,7 +25,8 @@ VIRTUAL_SERVERS = Resource(
         *BASE_OBJECT_META,
         *BASE_OBJECT_LINKS,
         fk('type', 'virtual-server-types', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), required=True, on_delete='cascade'),
-        fk('hypervisor', 'base-objects', ('hostname', 'url', 'ui_url'), required=True, source='parent'),
+        fk('hypervisor', 'base-objects', ('hostname', 'url', 'ui_url'), required=True, source='parent',
+           limit_to=('data-center-assets', 'virtual-servers', 'clusters', 'cloud-hosts')),  # DCHost
         *SCANS,
         UI_URL,
         CREATED,
@@ -43,6 +44,7 @@ VIRTUAL_SERVERS = Resource(
 CLOUD_HOSTS = Resource(
     name='cloud-hosts',
     model='virtual.CloudHost',
+    hooks=('service_env_from_parent',),
     verbose_name='Cloud host',
     base_object=True,
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'cloudflavor__name', 'host_id', 'hostname', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'cloudprovider', 'cloudflavor', 'hypervisor', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
@@ -57,7 +59,7 @@ CLOUD_HOSTS = Resource(
         *BASE_OBJECT_META,
         *BASE_OBJECT_LINKS,
         fk('hypervisor', 'data-center-assets', ('hostname', 'url', 'ui_url'), null=True, on_delete='cascade'),
-        fk('parent', 'base-objects', ('name', 'url', 'project_id', 'ui_url'), null=True, on_delete='set_null'),
+        fk('parent', 'cloud-projects', ('name', 'url', 'project_id', 'ui_url'), null=True, on_delete='set_null'),  # CloudProjectSimpleSerializer
         fk('cloudflavor', 'cloud-flavors', ('name', 'cores', 'memory', 'disk', 'url', 'ui_url'), required=True, on_delete='cascade'),
         *SCANS,
         UI_URL,
@@ -100,6 +102,7 @@ CLOUD_PROJECTS = Resource(
 CLOUD_FLAVORS = Resource(
     name='cloud-flavors',
     model='virtual.CloudFlavor',
+    in_use=(('cloud-hosts',), 'Cloud flavor is in use and hence is not deletable. Use {"force": true} to force deletion.'),
     base_object=True,
     filter_fields=('flavor_id', 'name', 'cloudprovider'),
     str_format='{name}',
@@ -133,6 +136,8 @@ CLOUD_PROVIDERS = named(
     json('client_config', null=True, default={}),
     timestamps=False,
     verbose_name='Cloud provider',
+    in_use=(('cloud-flavors', 'cloud-hosts', 'cloud-projects'),
+            'Cloud provider is in use and hence is not deletable. Use {"force": true} to force deletion.'),
     ordering=(),
     filter_fields=('name', 'cloud_sync_enabled', 'cloud_sync_driver'),
 )
