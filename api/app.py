@@ -19,6 +19,7 @@ from .history import History
 from .resources import Collection, Item, KeyedItem
 from .root import ApiRoot, RotateToken, TokenAuth
 from .schema import Schema
+from .scm import PATTERN as SCM_PATTERN, ScmByHostname
 from .session import Login, Logout
 from .throttling import ThrottleMiddleware, throttle
 
@@ -64,6 +65,7 @@ def create_app(runtime: Runtime | None = None) -> falcon.App:
                 app.add_route(f"/api/{prefix}/{{pk:{ID}}}/customfields/{{item:{ID}}}/", nested[1])
     transitions.install(app, rt, ID)
     app.add_sink(_append_slash, r"^/api(/[^/]+)*$")
+    app.add_sink(ScmByHostname(rt), SCM_PATTERN)  # added last: it comes first
     return app
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from .catalog import CATALOG, Resource, family_members, in_catalog
 from .catalog.migrations import first_field_name, first_resource_name
-from .hooks import run_delete_hooks, run_hooks
+from .hooks import run_delete_hooks, run_hooks, run_prepare_hooks
 from .idempotency import Receipt
 from .ids import IdAllocator
 from .references import ReferenceConflict
@@ -241,10 +241,14 @@ class Commands:
             return given
         return self._retry(attempt)
 
-    def _claim(self, key: str | None, optimistic: bool = False) -> Claim | None:
-        """The claim on ``key``; ``optimistic`` (deferred writes) trusts unknown keys to be free."""
+    def _claim(self, key: str | None, optimistic: bool = False, batch: _Batch | None = None) -> Claim | None:
+        """The claim on ``key`` (as ``batch`` leaves it, when it holds it); ``optimistic`` (deferred writes) trusts
+        unknown keys to be free."""
         if key is None:
             return None
+        for agg in batch.aggregates if batch is not None else ():
+            if isinstance(agg, Claim) and agg.id == claim_id(key):
+                return agg
         if optimistic and self._deferred is not None and claim_id(key) not in self._deferred:
             return None
         try:
@@ -285,7 +289,7 @@ class Commands:
         for key, names in new_keys.items():
             if key in old_keys and before == owner:
                 continue
-            claim = self._claim(key, optimistic=True)
+            claim = self._claim(key, optimistic=True, batch=batch)
             if claim is None:
                 batch.add(Claim(key, owner))
             elif claim.owner and claim.owner not in (owner, before):
@@ -295,7 +299,7 @@ class Commands:
                 claim.take(owner)
                 batch.add(claim)
         for key in old_keys.keys() - new_keys.keys():
-            claim = self._claim(key)
+            claim = self._claim(key, batch=batch)
             if claim is not None and claim.owner == before:
                 claim.release()
                 batch.add(claim)
@@ -379,8 +383,12 @@ class Commands:
     def _create(self, res: Resource, body: dict, actor, fixed: dict | None = None,
                 receipt: Receipt | None = None, regions: frozenset[int] | None = None) -> Written:
         seal = self._seal(receipt)
+        body = run_prepare_hooks(self, res, body, None)
         values = clean(res, body, self._refs(regions), current=None, partial=False) | (fixed or {})
         batch = _Batch()
+        if res.replace_on_create and (old := self.find(res.name, res.replace_on_create,
+                                                       values[res.replace_on_create])) is not None:
+            self.remove(res, self.load(res, old), actor, batch)
         record = self.add(res, values, actor, batch)
         return self._written(record, batch, seal)
 
@@ -389,6 +397,7 @@ class Commands:
                 regions: frozenset[int] | None = None) -> Written:
         seal = self._seal(receipt)
         record = self._expect(res, pk, expected, regions)
+        body = run_prepare_hooks(self, res, body, record.values)
         values = clean(res, body, self._refs(regions), current=record.values, partial=partial)
         batch = _Batch()
         self.change(res, record, values, actor, batch)
@@ -401,10 +410,11 @@ class Commands:
         written.position = self._save(batch, seal, written)
         return written
 
-    def add(self, res: Resource, values: dict, actor, batch: _Batch) -> Record:
-        """Plan the creation of a record with validated ``values`` (write rules and claims applied)."""
+    def add(self, res: Resource, values: dict, actor, batch: _Batch, clean: bool = True) -> Record:
+        """Plan the creation of a record with validated ``values`` (write rules and claims applied; the model's
+        ``clean()`` rules unless not ``clean``, as a transition's action saves)."""
         pk = self._next_id(res.family)
-        values = values | run_hooks(self, res, pk, values, None)
+        values = values | run_hooks(self, res, pk, values, None, clean=clean)
         self._claims(res, pk, {}, values, batch)
         record = Record(res.name, pk, values, actor)
         batch.add(record)

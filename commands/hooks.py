@@ -151,6 +151,50 @@ def licence_region(commands, res, pk, merged: dict, current: dict | None) -> dic
     return {}
 
 
+def scm_ok(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """``SCMStatusCheck.save``: ``ok`` when the check result is "OK"."""
+    return {"ok": merged.get("check_result") == 1}
+
+
+def security_scan_host(commands, res, body: dict, current: dict | None) -> dict:
+    """``SaveSecurityScanSerializer.to_internal_value``: the scanned host by its IP (``host_ip``, required), the
+    ``external_vulnerabilities`` by their external ids merged into ``vulnerabilities``, ``is_patched`` computed
+    (no vulnerability past its patch deadline). Ralph reports these errors as plain strings."""
+    body, errors = dict(body), {}
+    if "external_vulnerabilities" in body:
+        sent = body["external_vulnerabilities"]
+        external = {str(x) for x in (sent if isinstance(sent, list) else [sent]) if x is not None}
+        found = {x: commands.find("vulnerabilities", "external_vulnerability_id", int(x))
+                 for x in external if x.strip().isdigit()}
+        unknown = sorted(x for x in external if found.get(x) is None)
+        if unknown:
+            errors["external_vulnerability"] = f"Unknow external_vulnerabilities: {', '.join(unknown)}"
+        listed = body.get("vulnerabilities") if isinstance(body.get("vulnerabilities"), list) else []
+        body["vulnerabilities"] = listed + [pk for pk in found.values() if pk is not None]
+    host = _host_of_ip(commands, body.get("host_ip")) if body.get("host_ip") else None
+    if not body.get("host_ip"):
+        errors["host_ip"] = "Host IP is required"
+    elif host is None:
+        errors["host_ip"] = "IP is not assigned to any host"
+    if errors:
+        raise ValidationFailed(errors)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()
+    deadlines = [commands.load_values("vulnerabilities", pk).get("patch_deadline")
+                 for pk in body.get("vulnerabilities") or [] if isinstance(pk, int) and commands.exists("vulnerabilities", pk)]
+    return body | {"base_object": host, "is_patched": not any(d is not None and d < now for d in deadlines)}
+
+
+def _host_of_ip(commands, raw) -> int | None:
+    """The object an IP address is assigned to (through its ethernet), or None."""
+    try:
+        address = str(ipaddress.ip_address(str(raw).strip()))
+    except ValueError:
+        return None
+    ip = commands.find("ipaddresses", "address", address)
+    ethernet = commands.load_values("ipaddresses", ip).get("ethernet") if ip is not None else None
+    return commands.load_values("ethernets", ethernet).get("base_object") if ethernet is not None else None
+
+
 def name_or_hostname(commands, res, pk, merged: dict, current: dict | None) -> dict:
     """Clusters need at least one of name and hostname."""
     if not merged.get("name") and not merged.get("hostname"):
@@ -258,6 +302,8 @@ HOOKS = {
     "configuration_class_path": configuration_class_path,
     "service_env_from_parent": service_env_from_parent,
     "licence_region": licence_region,
+    "scm_ok": scm_ok,
+    "security_scan_host": security_scan_host,
     "name_or_hostname": name_or_hostname,
     "network_address": network_address,
     "ip_number": ip_number,
@@ -288,6 +334,13 @@ def run_hooks(commands, res, pk, merged: dict, current: dict | None, clean: bool
     if errors:
         raise ValidationFailed(errors)
     return computed
+
+
+def run_prepare_hooks(commands, res, body, current: dict | None):
+    """The body as the resource's ``prepare_hooks`` make it, before it is validated."""
+    for name in res.prepare_hooks if isinstance(body, dict) else ():
+        body = HOOKS[name](commands, res, body, current)
+    return body
 
 
 def run_delete_hooks(commands, res, pk, values: dict) -> None:

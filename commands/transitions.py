@@ -449,7 +449,8 @@ def _assign_licences(run: Run) -> None:
     have = {run.commands.load_values(links.name, r.pk)["licence"] for r in _referrers(run, links.name)}
     for licence in run.params.get("licences") or []:
         if licence not in have:
-            run.commands.add(links, {"licence": licence, "base_object": run.pk, "quantity": 1}, run.actor, run.batch)
+            run.commands.add(links, {"licence": licence, "base_object": run.pk, "quantity": 1}, run.actor, run.batch,
+                             clean=False)  # Ralph: get_or_create, no clean()
 
 
 def _delete_referrers(resource: str):

@@ -10,6 +10,14 @@ from commands.catalog.fields import Field
 _counter = itertools.count(1)
 #: Values that satisfy cross-field rules (model clean()) and field patterns whatever else is sent; given the
 #: builder, for rules that need another record.
+def _scanned_ip(n: int, b) -> str:
+    """An IP address assigned to a host (what a security scan is posted with)."""
+    mac = f"02:00:00:{n // 65536 % 256:02x}:{n // 256 % 256:02x}:{n % 256:02x}"
+    eth = b.api.create("ethernets", {"base_object": b.target_id("data-center-assets"), "mac": mac})["id"]
+    return b.api.create("ipaddresses", {"address": f"10.250.{n // 256 % 256}.{n % 256}", "ethernet": eth,
+                                        "dhcp_expose": False})["address"]
+
+
 RULES = {
     "data-center-assets": lambda n, b: {"position": 1, "orientation": "front", "slot_no": "1A", "sn": f"sn-{n}",
                                         "property_of": b.target_id("assetholders")},
@@ -19,6 +27,7 @@ RULES = {
     "clusters": lambda n, b: {"name": "cluster"},
     "networks": lambda n, b: {"address": f"10.{n // 256 % 256}.{n % 256}.0/24"},
     "ipaddresses": lambda n, b: {"dhcp_expose": False},
+    "security-scans": lambda n, b: {"host_ip": _scanned_ip(n, b)},
     "transitions": lambda n, b: {"model": "back_office.backofficeasset", "source": ["new"], "target": "in use",
                               "actions": ["assign_user"]},
 }

@@ -121,15 +121,18 @@ def test_sim_card_field_validators(api):
     assert api.post("/api/sim-card/", good).status_code == 201
 
 
-def test_url_fields(api):
+def test_url_fields(api, dc):
     """security/models.py SecurityScan.details_url/rescan_url and domains/models/domains.py Domain.website_url:
     URLFields."""
     assert api.post("/api/domains/", {"name": "c.com", "website_url": "notaurl"}).json == {
         "website_url": ["Enter a valid URL."]}
     assert api.create("domains", {"name": "d.com", "website_url": "http://[::1]:8080/x"})["website_url"] == \
         "http://[::1]:8080/x"
+    host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    eth = api.create("ethernets", {"base_object": host, "mac": "02:00:00:00:00:08"})["id"]
+    api.create("ipaddresses", {"address": "10.0.0.8", "ethernet": eth})
     scan = {"last_scan_date": "2024-01-01T00:00:00", "scan_status": "ok", "next_scan_date": "2024-02-01T00:00:00",
-            "details_url": "x", "rescan_url": "ftp://10.0.0.1/r"}
+            "details_url": "x", "rescan_url": "ftp://10.0.0.1/r", "host_ip": "10.0.0.8"}
     answer = api.post("/api/security-scans/", scan).json
     assert answer["details_url"] == ["Enter a valid URL."] and "rescan_url" not in answer
 
@@ -333,3 +336,51 @@ def test_a_support_lists_the_objects_it_covers(api, dc):
     assert api.get(f"/api/supports/{support}/").json["base_objects"] == [f"{H}/api/base-objects/{host}/"]
     api.delete(f"/api/base-objects-supports/{link}/")
     assert api.get(f"/api/supports/{support}/").json["base_objects"] == []
+
+
+def test_scm_checks_are_reported_by_hostname(api, dc):
+    """configuration_management/api.py SCMInfoViewSet.create and .delete (urlpattern ^scm-info/(?P<hostname>...));
+    configuration_management/models.py SCMStatusCheck.save (ok); Ralph's test_post_by_hostname_*."""
+    host = api.create("data-center-assets", {**dc, "sn": "H1", "hostname": "srv1.local"})["id"]
+    body = {"last_checked": "2024-01-01T00:00:00", "check_result": 1}
+    made = api.post("/api/scm-info/srv1.local", body)
+    assert made.status_code == 201
+    assert {k: v for k, v in made.json.items() if k not in ("created", "modified")} == {
+        "id": made.json["id"], "last_checked": "2024-01-01T00:00:00", "check_result": "OK", "ok": True,
+        "base_object": host}
+    again = api.post("/api/scm-info/srv1.local/", {**body, "check_result": 3})
+    assert (again.status_code, again.json["id"], again.json["ok"]) == (200, made.json["id"], False)
+    assert api.get(f"/api/data-center-assets/{host}/").json["scmstatuscheck"]["check_result"] == "Error"
+    missing = api.post("/api/scm-info/nope.local", body)
+    assert (missing.status_code, missing.json) == (404, "No hostname matching nope.local found.")
+    assert api.post("/api/scm-info/", body).status_code == 405  # Ralph: a 500 (create needs a hostname)
+    assert api.delete("/api/scm-info/srv1.local").status_code == 204
+    gone = api.delete("/api/scm-info/srv1.local")
+    assert (gone.status_code, gone.json) == (404, "SCM status is not set for the hostname srv1.local")
+    assert api.get(f"/api/data-center-assets/{host}/").json["scmstatuscheck"] is None
+
+
+def test_security_scans_are_posted_by_host_ip(api, dc):
+    """security/api.py SaveSecurityScanSerializer.to_internal_value (host_ip, external_vulnerabilities,
+    is_patched) and SecurityScanViewSet.create (a new scan replaces the host's old one); Ralph's
+    security/tests/test_api.py test_create_security_scan, test_posting_scan_replace_old_one_when_scan_already_exists."""
+    host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    eth = api.create("ethernets", {"base_object": host, "mac": "02:00:00:00:00:09"})["id"]
+    api.create("ipaddresses", {"address": "10.0.0.9", "ethernet": eth})
+    api.create("ipaddresses", {"address": "10.0.0.10"})
+    late = api.create("vulnerabilities", {"name": "v1", "display_name": "V1", "patch_deadline": "2020-01-01T00:00:00",
+                                          "external_vulnerability_id": 1001})["id"]
+    body = {"last_scan_date": "2024-01-01T00:00:00", "scan_status": "ok", "next_scan_date": "2024-02-01T00:00:00",
+            "details_url": "https://scan.example.com/1", "rescan_url": "https://scan.example.com/r"}
+    assert api.post("/api/security-scans/", body).json == {"host_ip": "Host IP is required"}
+    assert api.post("/api/security-scans/", {**body, "host_ip": "10.0.0.10",
+                                             "external_vulnerabilities": [1001, 77]}).json == {
+        "external_vulnerability": "Unknow external_vulnerabilities: 77", "host_ip": "IP is not assigned to any host"}
+    first = api.create("security-scans", {**body, "host_ip": "10.0.0.9", "vulnerabilities": []})
+    assert (first["base_object"], first["is_patched"]) == (host, True)
+    second = api.create("security-scans", {**body, "host_ip": "10.0.0.9", "is_patched": True,
+                                           "external_vulnerabilities": ["1001"]})
+    assert (second["vulnerabilities"], second["is_patched"]) == ([late], False)  # past its deadline
+    assert second["id"] != first["id"]
+    assert api.get(f"/api/security-scans/{first['id']}/").status_code == 404
+    assert api.get(f"/api/data-center-assets/{host}/").json["securityscan"]["id"] == second["id"]

@@ -145,7 +145,10 @@ def test_writes_may_not_name_another_regions_records(world):
     assert world.alice.post("/api/back-office-assets/", world.body("back-office-assets", a)).status_code == 201
     assert world.alice.post("/api/base-objects-licences/", link | {"licence": world.licences[a][0]}).status_code == 201
     assert world.root.post("/api/back-office-assets/", world.body("back-office-assets", b)).status_code == 201
-    assert world.root.post("/api/base-objects-licences/", link).status_code == 201
+    assert world.root.post("/api/base-objects-licences/", link).json == {  # not restricted; BaseObjectLicence.clean
+        "non_field_errors": ["Asset region is in a different region than licence."]}
+    theirs = {"licence": world.licences[b][0], "base_object": world.assets[b][0]}
+    assert world.root.post("/api/base-objects-licences/", theirs).status_code == 201
     assert ids(world.root, "back-office-assets")[0] == 5
 
 

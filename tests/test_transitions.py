@@ -578,7 +578,7 @@ def test_conversions_keep_the_base_object_id(api, asset):
     builder = Builder(api)
     pk = asset["id"]
     api.patch(f"/api/back-office-assets/{pk}/", {"hostname": "bo-1", "barcode": "bc-1", "sn": "sn-1"})
-    licence = builder.create(CATALOG["licences"])
+    licence = api.create("licences", builder.body(CATALOG["licences"], full=False) | {"region": asset["region"]})
     api.create("base-objects-licences", {"licence": licence["id"], "base_object": pk})
     alone = api.post("/api/transitions/", {"name": "x", "model": "back_office.backofficeasset", "source": ["new"],
                                            "target": "0", "actions": ["convert_to_data_center_asset", "assign_user"]})

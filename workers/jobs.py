@@ -47,3 +47,11 @@ class ProjectionWorker(SimpleWorker):
     def request_stop(self, signum, frame):
         self.stopping = True
         super().request_stop(signum, frame)
+
+    def subscribe(self):
+        """rq's command channel, polled every second: rq polls every 60 s, and since redis-py 8 its teardown
+        waits for the poll to end, so a stopped worker lingered up to a minute."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1, daemon=True,
+                                                       exception_handler=self._pubsub_exception_handler)

@@ -7,6 +7,9 @@ SCM_INFO = Resource(
     name='scm-info',
     view_name='SCM Info',
     model='configuration_management.SCMStatusCheck',
+    # POST /api/scm-info/ has no object to check (Ralph: a 500); checks are made by hostname (api/scm.py)
+    methods=('GET', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'),
+    hooks=('scm_ok',),
     permissions_by_field=True,
     filter_fields=(),
     fields=(

@@ -49,6 +49,9 @@ class Resource:
     :attr:`field_permissions`).
     ``write_exclude`` names fields the save serializer leaves out of its answer (and OPTIONS of its form);
     ``read_order`` lists the GET keys in order where it differs from the fields' (the save serializer's) order.
+    ``prepare_hooks`` turn the body sent into the one validated (Ralph's ``to_internal_value``);
+    ``replace_on_create`` names a unique field whose holder a create deletes in the same append (Ralph's viewset
+    deleting the old record first).
     ``in_use`` = (resources, message): DELETE is a 409 ``message`` while records of those resources reference
     the record, unless its body sends a true ``force`` (then it cascades as declared).
     """
@@ -80,6 +83,8 @@ class Resource:
     in_use: tuple[tuple[str, ...], str] | None = None
     write_exclude: tuple[str, ...] = ()
     read_order: tuple[str, ...] = ()
+    prepare_hooks: tuple[str, ...] = ()
+    replace_on_create: str = ""
     internal: bool = False
     superuser_writes: bool = False
     url_format: str = ""

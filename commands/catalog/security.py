@@ -8,6 +8,8 @@ from .resource import Resource
 SECURITY_SCANS = Resource(
     name='security-scans',
     model='security.SecurityScan',
+    prepare_hooks=('security_scan_host',),
+    replace_on_create='base_object',  # SecurityScanViewSet.create: a host's new scan replaces its old one
     permissions_by_field=True,
     filter_fields=(),
     additional_filters={'ip': 'base_object__ethernet_set__ipaddress__address'},
