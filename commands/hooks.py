@@ -239,6 +239,30 @@ def dhcp_rules(commands, res, pk, merged: dict, current: dict | None) -> dict:
     return {}
 
 
+def _exposed_ip(commands, ethernet: int) -> bool:
+    """True when the IP address on ``ethernet`` is exposed in DHCP."""
+    ip = commands.find("ipaddresses", "ethernet", ethernet)
+    return ip is not None and bool(commands.load_values("ipaddresses", ip).get("dhcp_expose"))
+
+
+def ethernet_dhcp(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """``Ethernet.clean``: the MAC of an ethernet whose IP is exposed in DHCP may be neither emptied nor changed
+    (``DHCP_ENTRY_FORBID_CHANGE``, True by default)."""
+    if current is None or not _exposed_ip(commands, pk):
+        return {}
+    errors = ["MAC cannot be empty if record is exposed in DHCP"] if not merged.get("mac") else []
+    errors += ["Cannot change MAC when exposing in DHCP"] if merged.get("mac") != current.get("mac") else []
+    if errors:
+        raise ValidationFailed({"__all__": errors})
+    return {}
+
+
+def ethernet_not_exposed(commands, res, pk, values: dict) -> None:
+    """``EthernetViewSet.destroy``: an ethernet whose IP is exposed in DHCP cannot be deleted."""
+    if _exposed_ip(commands, pk):
+        raise ValidationFailed(["Could not delete Ethernet when it is exposed in DHCP"])
+
+
 def not_exposed_in_dhcp(commands, res, pk, values: dict) -> None:
     """An IP address exposed in DHCP cannot be deleted (400 with a list body)."""
     if values.get("dhcp_expose"):
@@ -309,6 +333,8 @@ HOOKS = {
     "ip_number": ip_number,
     "dhcp_rules": dhcp_rules,
     "not_exposed_in_dhcp": not_exposed_in_dhcp,
+    "ethernet_dhcp": ethernet_dhcp,
+    "ethernet_not_exposed": ethernet_not_exposed,
     "transition_rules": transition_rules,
     "token_salt_with_password": token_salt_with_password,
 }

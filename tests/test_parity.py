@@ -384,3 +384,19 @@ def test_security_scans_are_posted_by_host_ip(api, dc):
     assert second["id"] != first["id"]
     assert api.get(f"/api/security-scans/{first['id']}/").status_code == 404
     assert api.get(f"/api/data-center-assets/{host}/").json["securityscan"]["id"] == second["id"]
+
+
+def test_an_ethernet_exposed_in_dhcp_keeps_its_mac(api, dc):
+    """assets/models/components.py Ethernet.clean (_validate_expose_in_dhcp_and_mac,
+    _validate_change_when_exposing_in_dhcp), MAC_RE; assets/api/views.py EthernetViewSet.destroy."""
+    host = api.create("data-center-assets", {**dc, "sn": "H1", "hostname": "h1.local"})["id"]
+    assert api.post("/api/ethernets/", {"base_object": host, "mac": "AABBCCDDEE02"}).json == {
+        "mac": ["'%(value)s' is not a valid MAC address."]}
+    eth = api.create("ethernets", {"base_object": host, "mac": "aa-bb-cc-dd-ee-01"})["id"]
+    api.create("ipaddresses", {"address": "10.0.0.5", "ethernet": eth, "hostname": "h1.local", "dhcp_expose": True})
+    assert api.patch(f"/api/ethernets/{eth}/", {"mac": None}).json == {"__all__": [
+        "MAC cannot be empty if record is exposed in DHCP", "Cannot change MAC when exposing in DHCP"]}
+    assert api.patch(f"/api/ethernets/{eth}/", {"mac": "AA:BB:CC:DD:EE:09"}).json == {
+        "__all__": ["Cannot change MAC when exposing in DHCP"]}
+    assert api.patch(f"/api/ethernets/{eth}/", {"label": "eth0"}).status_code == 200
+    assert api.delete(f"/api/ethernets/{eth}/").json == ["Could not delete Ethernet when it is exposed in DHCP"]
