@@ -444,6 +444,20 @@ class Commands:
         elif changes:
             record.update(changes, actor)
             batch.add(record)
+        if hooks:
+            self._propagate(res, pk, changes, actor, batch)
+
+    def _propagate(self, res: Resource, pk: int, changes: dict, actor, batch: _Batch) -> None:
+        """Set the changed values ``res.propagate`` names on the records that point at this one."""
+        for child_res, via, names in res.propagate:
+            moved = {name: changes[name][1] for name in names if name in changes}
+            if not moved:
+                continue
+            for ref in self.store.references.referrers(res.family, pk):
+                child = self._pending(batch, CATALOG[child_res], ref.pk) if (ref.resource, ref.field) == (
+                    child_res, via) else None
+                if child is not None and not child.deleted:
+                    self.change(CATALOG[child_res], child, moved, actor, batch, hooks=False)
 
     def convert(self, res: Resource, record: Record, to: Resource, values: dict, actor, batch: _Batch,
                 transition: dict | None = None) -> None:

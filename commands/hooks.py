@@ -15,6 +15,7 @@ import unicodedata
 
 from .catalog import CATALOG
 from .catalog.actions import ACTIONS
+from .catalog.display import display
 from .catalog.transitions import KEEP_STATUS
 from .passwords import new_token_salt
 from .validation import ValidationFailed
@@ -123,9 +124,25 @@ def rack_position(commands, res, pk, merged: dict, current: dict | None) -> dict
             errors["slot_no"] = ["Slot number is required when asset is blade"]
         elif not blade and slot:
             errors["slot_no"] = ["Slot number cannot be filled when asset is not blade"]
+    if "slot_no" not in errors and merged.get("parent") is not None:
+        taken = _slot_taken(commands, pk, merged["parent"], slot, orientation)
+        if taken is not None:
+            errors["slot_no"] = ['Slot is already occupied by: <a href="/data_center/datacenterasset/'
+                                 f'{taken}/change/" target="_blank">'
+                                 f'{display(res, taken, commands.load_values(res.name, taken), None)}</a>']
     if errors:
         raise ValidationFailed(errors)
     return {}
+
+
+def _slot_taken(commands, pk, parent: int, slot, orientation) -> int | None:
+    """The first other data-center asset in ``parent`` with this slot (None equals None) and orientation."""
+    for ref in commands.store.references.referrers("base_object", parent):
+        if (ref.resource, ref.field) == ("data-center-assets", "parent") and ref.pk != pk:
+            values = commands.load_values("data-center-assets", ref.pk)
+            if (values.get("slot_no"), values.get("orientation")) == (slot, orientation):
+                return ref.pk
+    return None
 
 
 def configuration_class_path(commands, res, pk, merged: dict, current: dict | None) -> dict:
@@ -179,8 +196,9 @@ def security_scan_host(commands, res, body: dict, current: dict | None) -> dict:
     if errors:
         raise ValidationFailed(errors)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()
-    deadlines = [commands.load_values("vulnerabilities", pk).get("patch_deadline")
-                 for pk in body.get("vulnerabilities") or [] if isinstance(pk, int) and commands.exists("vulnerabilities", pk)]
+    listed = body.get("vulnerabilities") if isinstance(body.get("vulnerabilities"), list) else []
+    deadlines = [commands.load_values("vulnerabilities", pk).get("patch_deadline") for pk in listed
+                 if type(pk) is int and 0 < pk < 2**63 and commands.exists("vulnerabilities", pk)]
     return body | {"base_object": host, "is_patched": not any(d is not None and d < now for d in deadlines)}
 
 

@@ -400,3 +400,42 @@ def test_an_ethernet_exposed_in_dhcp_keeps_its_mac(api, dc):
         "__all__": ["Cannot change MAC when exposing in DHCP"]}
     assert api.patch(f"/api/ethernets/{eth}/", {"label": "eth0"}).status_code == 200
     assert api.delete(f"/api/ethernets/{eth}/").json == ["Could not delete Ethernet when it is exposed in DHCP"]
+
+
+def test_a_chassis_moves_its_blades(api, dc):
+    """data_center/models/physical.py DataCenterAsset.save: children take a new rack and position (update())."""
+    chassis = api.create("data-center-assets", {**dc, "sn": "C1", "position": 3})["id"]
+    blade = api.create("data-center-assets", {**dc, "sn": "B1", "parent": chassis, "position": 3})["id"]
+    other = api.create("racks", {"name": "R2", "server_room": api.get(f"/api/racks/{dc['rack']}/").json[
+        "server_room"]["id"], "require_position": False})["id"]
+    assert api.patch(f"/api/data-center-assets/{chassis}/", {"rack": other, "position": 7}).status_code == 200
+    doc = api.get(f"/api/data-center-assets/{blade}/").json
+    assert (doc["rack"]["id"], doc["position"]) == (other, 7)
+
+
+def test_a_cloud_project_gives_its_hosts_its_service_environment(api):
+    """virtual/models.py update_service_env_on_cloudproject_save; Ralph's
+    test_inheritance_of_service_env_on_change_in_a_cloud_project."""
+    cloud = _cloud(api)
+    host = api.create("cloud-hosts", {"host_id": "h1", "hostname": "vm1", "cloudflavor": cloud["flavor"],
+                                      "cloudprovider": cloud["provider"], "parent": cloud["project"],
+                                      "ip_addresses": []})["id"]
+    api.create("environments", {"name": "test"})
+    api.patch(f"/api/services/{api.get('/api/services/').json['results'][0]['id']}/",
+              {"environments": ["prod", "test"]})
+    other = next(se["id"] for se in api.get("/api/services-environments/").json["results"] if se["id"] != cloud["se"])
+    assert api.patch(f"/api/cloud-projects/{cloud['project']}/", {"service_env": other}).status_code == 200
+    assert api.get(f"/api/cloud-hosts/{host}/").json["service_env"]["id"] == other
+
+
+def test_a_slot_holds_one_blade(api, dc):
+    """data_center/models/physical.py DataCenterAsset._validate_slot_no (filter parent, slot_no, orientation)."""
+    chassis = api.create("data-center-assets", {**dc, "sn": "C1"})["id"]
+    blades = api.create("assetmodels", {"name": "M630", "type": "data center", "has_parent": True})["id"]
+    blade = {**dc, "model": blades, "parent": chassis, "slot_no": "1"}
+    first = api.create("data-center-assets", {**blade, "sn": "c1"})["id"]
+    assert api.post("/api/data-center-assets/", {**blade, "sn": "c2"}).json == {"slot_no": [
+        f'Slot is already occupied by: <a href="/data_center/datacenterasset/{first}/change/" target="_blank">'
+        f'- (BC: - / SN: c1)</a>']}
+    assert api.post("/api/data-center-assets/", {**blade, "sn": "c2", "slot_no": "2"}).status_code == 201
+    assert api.patch(f"/api/data-center-assets/{first}/", {"remarks": "same slot, itself"}).status_code == 200

@@ -29,6 +29,7 @@ DATA_CENTER_ASSETS = Resource(
     str_format='{hostname|-} (BC: {barcode|-} / SN: {sn|-})',
     clean_hooks=('asset_identity',),
     hooks=('rack_position',),
+    propagate=(('data-center-assets', 'parent', ('rack', 'position')),),  # DataCenterAsset.save: blades follow
     additional_filters=NETWORKABLE_FILTERS,
     fields=(
         ID,

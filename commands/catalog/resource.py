@@ -52,6 +52,8 @@ class Resource:
     ``prepare_hooks`` turn the body sent into the one validated (Ralph's ``to_internal_value``);
     ``replace_on_create`` names a unique field whose holder a create deletes in the same append (Ralph's viewset
     deleting the old record first).
+    ``propagate`` = ((resource, via, fields), ...): a change of ``fields`` is set, as given, on the records of
+    ``resource`` whose ``via`` points here (Ralph's ``QuerySet.update`` after a save: no rules, no further step).
     ``in_use`` = (resources, message): DELETE is a 409 ``message`` while records of those resources reference
     the record, unless its body sends a true ``force`` (then it cascades as declared).
     """
@@ -84,6 +86,7 @@ class Resource:
     write_exclude: tuple[str, ...] = ()
     read_order: tuple[str, ...] = ()
     prepare_hooks: tuple[str, ...] = ()
+    propagate: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     replace_on_create: str = ""
     internal: bool = False
     superuser_writes: bool = False

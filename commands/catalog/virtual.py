@@ -81,6 +81,7 @@ VIRTUAL_SERVER_TYPES = named('virtual-server-types', 'virtual.VirtualServerType'
 CLOUD_PROJECTS = Resource(
     name='cloud-projects',
     model='virtual.CloudProject',
+    propagate=(('cloud-hosts', 'parent', ('service_env',)),),  # update_service_env_on_cloudproject_save
     base_object=True,
     filter_fields=('name', 'project_id', 'service_env', 'cloudprovider'),
     str_format='Cloud Project: {name}',
