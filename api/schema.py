@@ -103,7 +103,7 @@ def _unique(values: list) -> list:
 
 def sent(f: Field) -> dict:
     """The schema of a value a client may send for ``f`` (what commands/validation.py accepts)."""
-    schema = _SENT[f.kind](f)
+    schema = {"type": "array", "items": _STRING} if f.joined else _SENT[f.kind](f)
     if f.null or f.kind == "tags":
         schema = _nullable(schema)
     return _described(f, schema)
@@ -145,6 +145,8 @@ def shown(res: Resource, f: Field) -> dict:
     """The schema of ``f`` in a GET representation (projections/render.py); stored scalars may be null."""
     if f.kind == "id":
         return _STRING if res.key else _INTEGER
+    if f.joined:
+        return _nullable({"type": "array", "items": _STRING})
     if f.kind in _SCALAR:
         return _nullable({"type": _SCALAR[f.kind]})
     return _READ[f.kind](res, f)

@@ -29,9 +29,13 @@ def marker(index: int) -> str:
 
 def backfill_claims(commands: Commands) -> int:
     """Take the claims of the rules not backfilled yet; the number of claims taken."""
+    rules = [i for i, migration in enumerate(MIGRATIONS) if isinstance(migration, AddUnique | ScopeUnique)]
+    if commands.claimed([marker(i) for i in rules]):  # every rule done: one query at each start
+        return 0
     taken = 0
-    for index, migration in enumerate(MIGRATIONS):
-        if not isinstance(migration, AddUnique | ScopeUnique) or commands.claimed([marker(index)]):
+    for index in rules:
+        migration = MIGRATIONS[index]
+        if commands.claimed([marker(index)]):
             continue
         name, _ = named_now(index, migration.resource)
         if in_catalog(name):

@@ -246,8 +246,8 @@ def dhcp_rules(commands, res, pk, merged: dict, current: dict | None) -> dict:
         if not merged.get("hostname"):
             errors["hostname"] = ["Cannot expose in DHCP without hostname"]
     if current and current.get("dhcp_expose"):
-        if not merged.get("dhcp_expose"):
-            errors["dhcp_expose"] = ["Cannot remove entry from DHCP. Use transition to do this."]
+        if not merged.get("dhcp_expose"):  # IPAddressSaveSerializer.validate_dhcp_expose: a field error, alone
+            raise ValidationFailed({"dhcp_expose": ["Cannot remove entry from DHCP. Use transition to do this."]})
         for name in ("hostname", "address", "ethernet"):
             if merged.get(name) != current.get(name):
                 errors.setdefault("__all__", [f"Cannot change {name} when exposing in DHCP"])

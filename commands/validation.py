@@ -127,6 +127,12 @@ def clean(res: Resource, body: dict, refs: References, *, current: dict | None, 
 
 def convert(f: Field, raw, refs: References):
     """The stored form of one sent value, or :class:`Invalid`."""
+    if f.joined and raw is not None:
+        if not isinstance(raw, list):
+            raise Invalid(f"Incorrect type. Expected a list, but got {type(raw).__name__}")
+        if not all(isinstance(item, str) for item in raw):
+            raise Invalid("Not a valid string.")
+        raw = f.joined.join(raw)
     if raw is None:
         if f.null or f.kind == "tags":
             return [] if f.kind == "tags" else None
@@ -305,6 +311,8 @@ def _tags(f, raw, refs):
 
 
 def _json(f, raw, refs):
+    if f.many and not isinstance(raw, list):  # DRF's ListField
+        raise Invalid(f'Expected a list of items but got type "{type(raw).__name__}".')
     return raw
 
 

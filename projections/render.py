@@ -144,6 +144,8 @@ def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None,
     if kind == "custom_fields":
         return custom_field_values(res, pk, states, only_configuration=f.source == "configuration")
     value = state.get(f.name)
+    if f.joined and value is not None:
+        return value.split(f.joined)
     return copy.deepcopy(value) if kind == "json" else value
 
 

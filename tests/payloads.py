@@ -44,6 +44,8 @@ def sample(f: Field, n: int):
     for rule, pattern, _message in f.validators:
         if rule == "regex" and pattern in PATTERN_SAMPLES:
             return PATTERN_SAMPLES[pattern](f, n)
+    if f.joined:
+        return [f"{f.name[:6]}-{n}"]
     if f.text_format == "url":
         return f"http://example.com/{n}"
     if f.text_format == "email":
@@ -70,7 +72,7 @@ def sample(f: Field, n: int):
     if kind == "mac":
         return ":".join(f"{(n >> s) & 0xFF:02X}" for s in (40, 32, 24, 16, 8, 0))
     if kind == "json":
-        return {"k": n}
+        return [f"10.9.{n // 256 % 256}.{n % 256}"] if f.many else {"k": n}
     if kind == "tags":
         return [f"tag-{n}", "common"]
     if kind == "permissions":

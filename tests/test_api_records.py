@@ -266,10 +266,10 @@ def test_on_delete_follows_ralph(api, inventory):
 
 
 def test_custom_fields(api, inventory):
-    cf = api.create("custom-fields", {"name": "Docker Version", "type": "string", "choices": "",
+    cf = api.create("custom-fields", {"name": "Docker Version", "type": "string", "choices": [],
                                       "use_as_configuration_variable": True})
     assert cf["attribute_name"] == "docker_version"
-    size = api.create("custom-fields", {"name": "size", "type": "choice list", "choices": "S|M|L"})["id"]
+    size = api.create("custom-fields", {"name": "size", "type": "choice list", "choices": ["S", "M", "L"]})["id"]
     pk = _asset(api, inventory)["id"]
     base = f"/api/data-center-assets/{pk}/customfields/"
     first = api.post(base, {"custom_field": "docker_version", "value": "1.12"})

@@ -126,7 +126,7 @@ def test_ordering_with_lookups_and_exact_counts(api, fleet):
 
 
 def test_custom_field_filters(api, fleet):
-    api.create("custom-fields", {"name": "size", "type": "string", "choices": ""})
+    api.create("custom-fields", {"name": "size", "type": "string", "choices": []})
     for host, size in (("Srv-Alpha", "S"), ("srv-beta", "M"), ("db-gamma", "L")):
         api.create(f"data-center-assets/{fleet['assets'][host]}/customfields", {"custom_field": "size", "value": size})
     assert hosts(api, customfield__size=["S", "L"]) == ["Srv-Alpha", "db-gamma"]

@@ -165,7 +165,7 @@ def test_answers_conform_to_the_document(api):
         conforms(api.get(f"/api/{name}/{pk}/", params={"as_of": "2000-01-01T00:00:00Z"}), detail, status=404)
         conforms(api.get(f"/api/{name}/{pk}/", params={"as_of": "2100-01-01T00:00:00Z"}), detail)
     asset = made["data-center-assets"]
-    field = api.create("custom-fields", {"name": "Owner", "choices": ""})
+    field = api.create("custom-fields", {"name": "Owner", "choices": []})
     value = api.post(f"/api/data-center-assets/{asset}/customfields/", {"custom_field": field["id"], "value": "x"})
     conforms(value, "/api/data-center-assets/{id}/customfields/", "post", 201)
     conforms(api.get(f"/api/data-center-assets/{asset}/customfields/"), "/api/data-center-assets/{id}/customfields/")

@@ -161,7 +161,9 @@ class Deployment:
 
     def check(self) -> None:
         """Every acknowledged write readable as sent; the live read model equals a rebuild."""
-        assert self.rt.dispatcher.wait_for(self.rt.projector.head())
+        deadline = time.monotonic() + 30  # the last worker may still be starting on a loaded machine
+        while not self.rt.dispatcher.wait_for(self.rt.projector.head()):
+            assert time.monotonic() < deadline, self.log.read_text()
         for pk, name in self.sent.items():
             assert self.api.get(f"/api/manufacturers/{pk}/").json["name"] == name
         assert self.api.get("/api/manufacturers/").json["count"] == len(self.sent)

@@ -152,7 +152,7 @@ def test_custom_field_values_as_django_forms_take_them(api, dc):
     base = f"/api/data-center-assets/{pk}/customfields/"
     kinds = {"num": "integer", "day": "date", "link": "url"}
     for name, kind in kinds.items():
-        api.create("custom-fields", {"name": name, "type": kind, "choices": ""})
+        api.create("custom-fields", {"name": name, "type": kind, "choices": []})
     assert api.post(base, {"custom_field": "num", "value": ""}).json == {"value": ["This field may not be blank."]}
     assert api.post(base, {"custom_field": "num", "value": "abc"}).json == {"__all__": ["Enter a whole number."]}
     assert api.post(base, {"custom_field": "day", "value": "20061025"}).json == {"__all__": ["Enter a valid date."]}
@@ -210,7 +210,7 @@ def test_write_answers_with_a_url(api, dc):
                                       "region": region})["id"]
     link = api.create("base-objects-licences", {"licence": licence, "base_object": host})
     assert link["url"] == f"{H}/api/base-objects-licences/{link['id']}/"
-    api.create("custom-fields", {"name": "size", "type": "string", "choices": ""})
+    api.create("custom-fields", {"name": "size", "type": "string", "choices": []})
     value = api.create(f"data-center-assets/{host}/customfields", {"custom_field": "size", "value": "M"})
     assert value["url"] == f"{H}/api/data-center-assets/{host}/customfields/{value['id']}/"
 
@@ -318,10 +318,10 @@ def test_a_back_office_asset_takes_licences_of_its_region(api, bo):
 
 def test_a_duplicate_custom_field_name_is_reported_on_the_name(api):
     """lib/custom_fields/models.py CustomField: attribute_name is not editable, so DRF validates only name."""
-    api.create("custom-fields", {"name": "Size", "type": "string", "choices": ""})
-    assert api.post("/api/custom-fields/", {"name": "Size", "type": "string", "choices": ""}).json == {
+    api.create("custom-fields", {"name": "Size", "type": "string", "choices": []})
+    assert api.post("/api/custom-fields/", {"name": "Size", "type": "string", "choices": []}).json == {
         "name": ["custom field with this name already exists."]}
-    assert api.post("/api/custom-fields/", {"name": "size", "type": "string", "choices": ""}).json == {
+    assert api.post("/api/custom-fields/", {"name": "size", "type": "string", "choices": []}).json == {
         "attribute_name": ["custom field with this attribute name already exists."]}  # Ralph: an IntegrityError
 
 
@@ -439,3 +439,37 @@ def test_a_slot_holds_one_blade(api, dc):
         f'- (BC: - / SN: c1)</a>']}
     assert api.post("/api/data-center-assets/", {**blade, "sn": "c2", "slot_no": "2"}).status_code == 201
     assert api.patch(f"/api/data-center-assets/{first}/", {"remarks": "same slot, itself"}).status_code == 200
+
+
+def test_dhcp_removal_is_reported_alone(api, dc):
+    """networks/api.py IPAddressSaveSerializer.validate_dhcp_expose: a field validator, so clean() does not run."""
+    host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    eth = api.create("ethernets", {"base_object": host, "mac": "02:00:00:00:00:05"})["id"]
+    ip = api.create("ipaddresses", {"address": "10.0.0.5", "ethernet": eth, "hostname": "h1", "dhcp_expose": True})
+    assert api.patch(f"/api/ipaddresses/{ip['id']}/", {"dhcp_expose": False, "hostname": "h2"}).json == {
+        "dhcp_expose": ["Cannot remove entry from DHCP. Use transition to do this."]}
+
+
+def test_cloud_host_ip_addresses_are_a_list(api):
+    """virtual/api.py SaveCloudHostSerializer.ip_addresses = serializers.ListField()."""
+    cloud = _cloud(api)
+    body = {"host_id": "h1", "hostname": "vm1", "cloudflavor": cloud["flavor"], "cloudprovider": cloud["provider"]}
+    assert api.post("/api/cloud-hosts/", {**body, "ip_addresses": "notalist"}).json == {
+        "ip_addresses": ['Expected a list of items but got type "str".']}
+
+
+def test_a_virtual_server_write_answers_its_hypervisor_not_its_parent(api, dc):
+    """virtual/api.py VirtualServerSaveSerializer (hypervisor = PrimaryKeyRelatedField(source='parent'),
+    exclude parent)."""
+    host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    vtype = api.create("virtual-server-types", {"name": "kvm"})["id"]
+    made = api.create("virtual-servers", {"type": vtype, "hypervisor": host, "hostname": "vm1"})
+    assert (made["hypervisor"], "parent" in made) == (host, False)
+
+
+def test_custom_field_choices_are_a_list(api):
+    """lib/custom_fields/api/custom_fields_api.py CustomFieldChoicesField (a list, stored joined with |)."""
+    made = api.create("custom-fields", {"name": "ch", "type": "choice list", "choices": ["a", "b"]})
+    assert (made["choices"], api.get(f"/api/custom-fields/{made['id']}/").json["choices"]) == (["a", "b"], ["a", "b"])
+    assert api.post("/api/custom-fields/", {"name": "c2", "type": "choice list", "choices": "a|b"}).json == {
+        "choices": ["Incorrect type. Expected a list, but got str"]}

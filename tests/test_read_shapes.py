@@ -184,7 +184,7 @@ def test_an_ssl_certificate_nests_at_depth_2(api):
 def test_custom_field_values_read_as_ralph_serializes_them(api, dc):
     """lib/custom_fields/api/serializers.py CustomFieldValueSerializer (id, custom_field, value, url) with
     CustomFieldSimpleSerializer (name, attribute_name, type, default_value, and ui_url the metaclass adds)."""
-    field = api.create("custom-fields", {"name": "Size", "type": "string", "choices": ""})
+    field = api.create("custom-fields", {"name": "Size", "type": "string", "choices": []})
     host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
     value = api.create(f"data-center-assets/{host}/customfields", {"custom_field": "size", "value": "M"})
     assert list(value) == ["id", "url", "custom_field", "value"]  # the save serializer's order

@@ -24,7 +24,7 @@ def test_the_rebuilt_read_model_is_the_live_one(rt, api):
     api.patch(f"/api/manufacturers/{made['manufacturers']}/", {"name": "Renamed"})  # nested elsewhere: fan-out
     api.patch(f"/api/data-center-assets/{made['data-center-assets']}/", {"tags": ["x", "y"], "hostname": "h1"})
     api.patch(f"/api/services/{made['services']}/", {"business_owners": []})
-    field = api.create("custom-fields", {"name": "owner", "type": "string", "choices": ""})["id"]
+    field = api.create("custom-fields", {"name": "owner", "type": "string", "choices": []})["id"]
     api.post(f"/api/data-center-assets/{made['data-center-assets']}/customfields/",
              {"custom_field": field, "value": "ops"})
     for name in ("vulnerabilities", "sslcertificates", "access-card", "licence-users"):

@@ -51,7 +51,7 @@ def test_many_to_many_items_and_their_clean_up(api, rt):
 
 
 def test_custom_field_values_are_generic_references(api, rt):
-    field = api.create("custom-fields", {"name": "owner", "type": "string", "choices": ""})["id"]
+    field = api.create("custom-fields", {"name": "owner", "type": "string", "choices": []})["id"]
     maker = api.create("manufacturers", {"name": "A"})["id"]
     model = api.create("assetmodels", {"name": "M", "type": "data center", "manufacturer": maker})["id"]
     value = api.create(f"assetmodels/{model}/customfields", {"custom_field": field, "value": "ops"})["id"]

@@ -112,7 +112,7 @@ def test_another_regions_record_is_missing_for_the_user(world):
 
 
 def test_custom_fields_of_another_regions_record_are_missing(world):
-    world.root.create("custom-fields", {"name": "size", "type": "string", "choices": ""})
+    world.root.create("custom-fields", {"name": "size", "type": "string", "choices": []})
     mine, theirs = world.assets[world.a][0], world.assets[world.b][0]
     for pk in (mine, theirs):
         world.root.create(f"back-office-assets/{pk}/customfields", {"custom_field": "size", "value": str(pk)})

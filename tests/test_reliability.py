@@ -229,7 +229,7 @@ def test_base_objects_filter_by_tag_and_custom_field(api):
     server = builder.create(CATALOG["virtual-servers"], full=True)
     assert [r["id"] for r in api.get("/api/base-objects/?tag=red").json["results"]] == [asset["id"]]
     assert api.get("/api/base-objects/?tag=red&tag=blue").json["count"] == 0
-    field = api.create("custom-fields", {"name": "owner", "type": "string", "choices": ""})
+    field = api.create("custom-fields", {"name": "owner", "type": "string", "choices": []})
     api.create(f"virtual-servers/{server['id']}/customfields", {"custom_field": field["id"], "value": "ops"})
     found = api.get("/api/base-objects/?customfield__owner=ops")
     assert [r["id"] for r in found.json["results"]] == [server["id"]]

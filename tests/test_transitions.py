@@ -649,7 +649,7 @@ def test_service_env_and_configuration_path_actions(api):
 def test_a_conversion_takes_custom_fields_along_and_refuses_what_only_the_old_kind_may_have(api):
     builder = Builder(api)
     asset = builder.create(CATALOG["data-center-assets"])
-    field = api.create("custom-fields", {"name": "owner", "type": "string", "choices": ""})["id"]
+    field = api.create("custom-fields", {"name": "owner", "type": "string", "choices": []})["id"]
     assert api.post(f"/api/data-center-assets/{asset['id']}/customfields/",
                     {"custom_field": field, "value": "ops"}).status_code == 201
     host = builder.create(CATALOG["cloud-hosts"])

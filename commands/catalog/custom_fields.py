@@ -17,7 +17,7 @@ CUSTOM_FIELD_DEFINITIONS = Resource(
                help_text="field name used in API. It's slugged name of the field"),
         choice('type', ((1, 'string'), (2, 'integer'), (3, 'date'), (4, 'url'), (5, 'choice list')), default=1),
         string('default_value', 1000, null=True, default='', help_text='for boolean use "true" or "false"'),
-        text('choices', required=True, help_text='available choices for `choices list` separated by |'),
+        text('choices', required=True, joined='|', help_text='available choices for `choices list` separated by |'),
         boolean('use_as_configuration_variable', default=False,
                 help_text='When set, this variable will be exposed in API in "configuration_variables" section. '
                           'You could use this later in configuration management tool like Puppet or Ansible.'),

@@ -42,6 +42,8 @@ class Field:
     max_length: int | None = None
     default: object = None
     unique: bool = False
+    #: A list written and read, stored as its items joined by this separator (Ralph's CustomFieldChoicesField).
+    joined: str = ""
     #: Records a unique value is unique among (Django: the table declaring the field); default its id family.
     unique_scope: str = ""
     choices: tuple[tuple[int, str], ...] | None = None

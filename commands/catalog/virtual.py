@@ -9,6 +9,7 @@ from .shapes import CONFIGURATION_CLASS_SIMPLE, LICENCE_SIMPLE, BASE_OBJECT_LINK
 VIRTUAL_SERVERS = Resource(
     name='virtual-servers',
     verbose_name='Virtual server (VM)',
+    write_exclude=('parent',),  # VirtualServerSaveSerializer: the hypervisor is the parent
     view_name='Virtual Server',
     transitions=True,
     model='virtual.VirtualServer',
@@ -70,7 +71,7 @@ CLOUD_HOSTS = Resource(
         string('hostname', 255, required=True, blank=False),
         string('image_name', 255, null=True),
         fk('cloudprovider', 'cloud-providers', ('id', 'url', 'ui_url', 'name', 'cloud_sync_enabled', 'cloud_sync_driver', 'client_config'), required=True, on_delete='cascade'),
-        json('ip_addresses', required=True, in_read=False),
+        json('ip_addresses', required=True, in_read=False, many=True),  # SaveCloudHostSerializer: a ListField
     ),
 )
 

@@ -53,7 +53,7 @@ def workload(api: Client) -> None:
     api.request("PATCH", f"/api/data-center-assets/{made['data-center-assets']}/",
                 json={"tags": ["golden", "second"], "status": "in use", "hostname": "golden-host"})
     api.request("PATCH", f"/api/services/{made['services']}/", json={"business_owners": [], "active": False})
-    field = api.post("/api/custom-fields/", {"name": "owner", "type": "string", "choices": ""}).json["id"]
+    field = api.post("/api/custom-fields/", {"name": "owner", "type": "string", "choices": []}).json["id"]
     api.post(f"/api/data-center-assets/{made['data-center-assets']}/customfields/",
              {"custom_field": field, "value": "ops"})
     transitions(api, made)
