@@ -110,3 +110,14 @@ def test_a_rescoped_unique_field_moves_the_claims_of_stored_records(rt, api, dc,
     assert api.post("/api/virtual-servers/", {"sn": "S-OLD", "type": vtype, "hypervisor": host}).json == {
         "sn": ["Virtual server (VM) with this SN already exists."]}
     assert api.post("/api/data-center-assets/", {**dc, "sn": "S-OLD"}).status_code == 201
+
+
+def test_every_backfilled_rule_can_list_its_records():
+    """The backfill finds a rule's records through a foreign key (of the set, else a required one)."""
+    listed = {(m.resource, backfill.listed_by(CATALOG[m.resource], getattr(m, "fields", None) or (m.field,)))
+              for m in MIGRATIONS if isinstance(m, AddUnique | ScopeUnique)}
+    assert listed == {("racks", "server_room"), ("vips", "ip"), ("base-object-clusters", "cluster"),
+                      ("configuration-classes", "module"), ("configuration-modules", "parent"),
+                      ("base-objects-licences", "licence"), ("licence-users", "licence"),
+                      ("base-objects-supports", "support"), ("access-zone", "parent"),
+                      ("virtual-servers", "type"), ("clusters", "type")}

@@ -21,7 +21,8 @@ NETWORKS = Resource(
     projection_hooks=('place_networks',),
     unique_together=(('min_ip', 'max_ip'),),
     write_exclude=('min_ip', 'max_ip'),  # NetworkSaveSerializer
-    unique_error=('non_field_errors', 'Network with this Min ip and Max ip already exists.'),
+    # Django's unique_together text with the fields' verbose names (Ralph itself answers an IntegrityError, a 500)
+    unique_error=('non_field_errors', 'Network with this Smallest IP number and Largest IP number already exists.'),
     fields=(
         ID,
         URL,
@@ -33,8 +34,8 @@ NETWORKS = Resource(
                help_text='Presented as string (e.g. 192.168.0.0/24)'),
         text('remarks', default='', help_text='Additional information.'),
         integer('vlan', 'PositiveIntegerField', null=True),
-        decimal('min_ip', 39, 0, read_only=True),
-        decimal('max_ip', 39, 0, read_only=True),
+        decimal('min_ip', 39, 0, read_only=True, verbose_name='smallest IP number'),
+        decimal('max_ip', 39, 0, read_only=True, verbose_name='largest IP number'),
         boolean('dhcp_broadcast', default=True),
         integer('reserved_from_beginning', 'PositiveIntegerField', default=10, help_text='Number of addresses to be omitted in DHCP automatic assignmentcounted from the first IP in range (excluding network address)'),
         integer('reserved_from_end', 'PositiveIntegerField', default=0, help_text='Number of addresses to be omitted in DHCP automatic assignmentcounted from the last IP in range (excluding broadcast address)'),
