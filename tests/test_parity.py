@@ -217,13 +217,17 @@ def test_write_answers_with_a_url(api, dc):
 
 def test_str_of_models_that_define_it():
     """sim_cards/models.py SIMCard.__str__, access_cards/models.py AccessCard.__str__, virtual/models.py
-    CloudImage.__str__ (shown in histories, transition reports and choices)."""
+    CloudImage.__str__, accounts/models.py RalphUser.__str__ (shown in histories, transition reports and
+    choices)."""
     from commands.catalog import CATALOG
     from commands.catalog.display import display
 
     assert display(CATALOG["sim-card"], 1, {"phone_number": "+48600100200"}, None) == "SIM Card: +48600100200"
     assert display(CATALOG["access-card"], 1, {"visual_number": "V-7"}, None) == "Access Card: V-7"
     assert display(CATALOG["cloud-images"], 1, {"name": "debian"}, None) == "Cloud Image: debian"
+    users = CATALOG["users"]  # accounts/models.py RalphUser.__str__
+    assert display(users, 1, {"username": "jdoe", "first_name": "John", "last_name": ""}, None) == "John (jdoe)"
+    assert display(users, 1, {"username": "jdoe", "first_name": "", "last_name": ""}, None) == "jdoe"
 
 
 def test_configuration_class_path_follows_its_module(api, dc):

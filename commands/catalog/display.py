@@ -49,8 +49,20 @@ def _describe(res: Resource, state: dict, path: str, states: Records | None):
     return value
 
 
+def _user(res: Resource, pk: int, state: dict, states: Records | None) -> str:
+    """``RalphUser.__str__``: the full name and the username, or the username alone."""
+    full = f"{state.get('first_name') or ''} {state.get('last_name') or ''}".strip()
+    return f"{full} ({state.get('username')})" if full else str(state.get("username"))
+
+
+#: ``__str__`` methods a format cannot say, by name (``Resource.str_function``).
+STR_FUNCTIONS = {"user": _user}
+
+
 def display(res: Resource, pk: int, state: dict, states: Records | None) -> str:
     """``str(obj)`` as Ralph's model defines it."""
+    if res.str_function:
+        return STR_FUNCTIONS[res.str_function](res, pk, state, states)
     if not res.str_format:
         return str(state.get("name") or f"{res.model.split('.')[1]} object ({pk})")
 

@@ -24,7 +24,8 @@ class Resource:
     ``family`` names the id space: ``base_object`` for every BaseObject
     type (one sequence shared with ``base-objects``), else the prefix.
     ``str_format`` renders ``str(obj)`` from the stored values (with
-    ``{field__subfield}`` following foreign keys); ``unique_together``
+    ``{field__subfield}`` following foreign keys; ``str_function`` names one of
+    :data:`~commands.catalog.display.STR_FUNCTIONS` instead); ``unique_together``
     lists tuples of fields unique in combination. ``tree`` marks an MPTT
     tree on ``parent`` ordered by ``name`` whose nested-set numbers the
     projector computes; ``inherit`` pairs (field, source) fill ``field``
@@ -71,6 +72,7 @@ class Resource:
     extended_filters: dict = dc_field(default_factory=dict)
     additional_filters: dict = dc_field(default_factory=dict)
     str_format: str = ""
+    str_function: str = ""
     unique_together: tuple[tuple[str, ...], ...] = ()
     polymorphic: bool = False
     write_url: bool = False
