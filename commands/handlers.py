@@ -453,9 +453,8 @@ class Commands:
             moved = {name: changes[name][1] for name in names if name in changes}
             if not moved:
                 continue
-            for ref in self.store.references.referrers(res.family, pk):
-                child = self._pending(batch, CATALOG[child_res], ref.pk) if (ref.resource, ref.field) == (
-                    child_res, via) else None
+            for ref in self.store.references.referrers(res.family, pk, child_res, via):
+                child = self._pending(batch, CATALOG[child_res], ref.pk)
                 if child is not None and not child.deleted:
                     self.change(CATALOG[child_res], child, moved, actor, batch, hooks=False)
 

@@ -137,8 +137,8 @@ def rack_position(commands, res, pk, merged: dict, current: dict | None) -> dict
 
 def _slot_taken(commands, pk, parent: int, slot, orientation) -> int | None:
     """The first other data-center asset in ``parent`` with this slot (None equals None) and orientation."""
-    for ref in commands.store.references.referrers("base_object", parent):
-        if (ref.resource, ref.field) == ("data-center-assets", "parent") and ref.pk != pk:
+    for ref in commands.store.references.referrers("base_object", parent, "data-center-assets", "parent"):
+        if ref.pk != pk:
             values = commands.load_values("data-center-assets", ref.pk)
             if (values.get("slot_no"), values.get("orientation")) == (slot, orientation):
                 return ref.pk
@@ -186,8 +186,7 @@ def security_scan_host(commands, res, body: dict, current: dict | None) -> dict:
         unknown = sorted(x for x in external if found.get(x) is None)
         if unknown:
             errors["external_vulnerability"] = f"Unknow external_vulnerabilities: {', '.join(unknown)}"
-        listed = body.get("vulnerabilities") if isinstance(body.get("vulnerabilities"), list) else []
-        body["vulnerabilities"] = listed + [pk for pk in found.values() if pk is not None]
+        body["vulnerabilities"] = _listed(body) + [pk for pk in found.values() if pk is not None]
     host = _host_of_ip(commands, body.get("host_ip")) if body.get("host_ip") else None
     if not body.get("host_ip"):
         errors["host_ip"] = "Host IP is required"
@@ -196,10 +195,14 @@ def security_scan_host(commands, res, body: dict, current: dict | None) -> dict:
     if errors:
         raise ValidationFailed(errors)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()
-    listed = body.get("vulnerabilities") if isinstance(body.get("vulnerabilities"), list) else []
-    deadlines = [commands.load_values("vulnerabilities", pk).get("patch_deadline") for pk in listed
+    deadlines = [commands.load_values("vulnerabilities", pk).get("patch_deadline") for pk in _listed(body)
                  if type(pk) is int and 0 < pk < 2**63 and commands.exists("vulnerabilities", pk)]
     return body | {"base_object": host, "is_patched": not any(d is not None and d < now for d in deadlines)}
+
+
+def _listed(body: dict) -> list:
+    """The ``vulnerabilities`` a body sends (as sent: they are validated later)."""
+    return body["vulnerabilities"] if isinstance(body.get("vulnerabilities"), list) else []
 
 
 def _host_of_ip(commands, raw) -> int | None:

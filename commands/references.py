@@ -295,14 +295,18 @@ class ReferenceIndex:
             if _covered(conn) is None:  # a new index covers nothing yet: the events before it are caught up
                 conn.execute(coverage.insert().values(id=1, position=0))
 
-    def referrers(self, family: str, pk: int) -> list[Referrer]:
-        """The live records whose references point at record ``pk`` of the id space ``family``."""
+    def referrers(self, family: str, pk: int, owner: str | None = None, field: str | None = None) -> list[Referrer]:
+        """The live records whose references point at record ``pk`` of the id space ``family`` (only those of
+        resource ``owner`` through ``field``, when given)."""
         self.catch_up()
         r = references
+        query = select(r.c.owner, r.c.owner_id, r.c.field).where(r.c.target_family == family, r.c.target_id == pk)
+        if owner is not None:
+            query = query.where(r.c.owner == owner)
+        if field is not None:
+            query = query.where(r.c.field == field)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(r.c.owner, r.c.owner_id, r.c.field)
-                                .where(r.c.target_family == family, r.c.target_id == pk)
-                                .order_by(r.c.owner, r.c.owner_id, r.c.field)).all()
+            rows = conn.execute(query.order_by(r.c.owner, r.c.owner_id, r.c.field)).all()
         return [Referrer(owner, owner_id, name) for owner, owner_id, name in rows]
 
     def owners(self, resource: str, field_name: str) -> list[int]:

@@ -463,8 +463,7 @@ def _delete_referrers(resource: str):
 
 
 def _referrers(run: Run, resource: str) -> list[Referrer]:
-    found = run.commands.store.references.referrers(run.res.family, run.pk)
-    return [ref for ref in found if ref.resource == resource and ref.field == "base_object"]
+    return run.commands.store.references.referrers(run.res.family, run.pk, resource, "base_object")
 
 
 def _report(name: str):

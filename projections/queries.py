@@ -42,10 +42,10 @@ class ReadModel:
         return None if raw is None else msgspec.json.decode(raw)
 
     def find(self, res: Resource, column: str, value) -> tuple[int, dict] | None:
-        """(id, values) of the record whose ``column`` equals ``value``."""
+        """(id, values) of the record (the lowest id) whose ``column`` equals ``value``."""
         t = self.schema.table(res)
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.c.id, t.c.state).where(t.c[column] == value)).first()
+            row = conn.execute(select(t.c.id, t.c.state).where(t.c[column] == value).order_by(t.c.id)).first()
         return None if row is None else (row.id, msgspec.json.decode(row.state))
 
     # lists --------------------------------------------------------------
