@@ -138,6 +138,7 @@ _READ = {
     "derived": lambda res, f: _either(f, _reference(f)), "reverse": lambda res, f: _either(f, _reference(f)),
     "custom_fields": lambda res, f: {"type": "object", "description": "Custom field values by attribute name."},
     "json": lambda res, f: _ANY, "value": lambda res, f: _ANY, "computed": lambda res, f: _ANY,
+    "unserved": lambda res, f: {"type": "null"},
 }
 
 

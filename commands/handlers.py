@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from .catalog import CATALOG, Resource, family_members, in_catalog
 from .catalog.migrations import first_field_name, first_resource_name
+from .effects import run_effects
 from .hooks import run_delete_hooks, run_hooks, run_prepare_hooks
 from .idempotency import Receipt
 from .ids import IdAllocator
@@ -415,6 +416,7 @@ class Commands:
         ``clean()`` rules unless not ``clean``, as a transition's action saves)."""
         pk = self._next_id(res.family)
         values = values | run_hooks(self, res, pk, values, None, clean=clean)
+        values = values | run_effects(self, res, pk, values, None, actor, batch)
         self._claims(res, pk, {}, values, batch)
         record = Record(res.name, pk, values, actor)
         batch.add(record)
@@ -430,6 +432,7 @@ class Commands:
         if hooks:
             values = values | run_hooks(self, res, pk, {**record.values, **values}, record.values,
                                         clean=transition is None)
+            values = values | run_effects(self, res, pk, values, record.values, actor, batch)
         changes = {k: [record.values.get(k), v] for k, v in values.items() if record.values.get(k) != v}
         if res.tree and "parent" in changes:
             self._check_tree_move(res, pk, changes["parent"][1])
@@ -454,7 +457,7 @@ class Commands:
             if not moved:
                 continue
             for ref in self.store.references.referrers(res.family, pk, child_res, via):
-                child = self._pending(batch, CATALOG[child_res], ref.pk)
+                child = self.pending(batch, CATALOG[child_res], ref.pk)
                 if child is not None and not child.deleted:
                     self.change(CATALOG[child_res], child, moved, actor, batch, hooks=False)
 
@@ -474,7 +477,7 @@ class Commands:
             if owner.get(ref.field).target == res.name:
                 typed.setdefault(ref.resource, []).append(ref.pk)
             elif ref.resource == "customfieldvalues":
-                value = self._pending(batch, owner, ref.pk)
+                value = self.pending(batch, owner, ref.pk)
                 if value is None:
                     raise ReferenceConflict(f"custom field value {ref.pk} was deleted during the command")
                 value.update({"object_resource": [value.values.get("object_resource"), to.name]}, actor)
@@ -548,15 +551,15 @@ class Commands:
             owner = CATALOG[ref.resource]
             f = owner.get(ref.field)
             if f.kind == "m2m":
-                other = self._pending(batch, owner, ref.pk)
+                other = self.pending(batch, owner, ref.pk)
                 if other is not None and not other.deleted:
                     kept = [i for i in other.values.get(f.name) or [] if i != record.pk]
                     other.update({f.name: [other.values.get(f.name), kept]}, actor)
                     batch.add(other)
             elif f.on_delete == "cascade":
-                self._plan_delete(owner, self._pending(batch, owner, ref.pk), actor, batch, seen)
+                self._plan_delete(owner, self.pending(batch, owner, ref.pk), actor, batch, seen)
             elif f.on_delete == "set_null":
-                other = self._pending(batch, owner, ref.pk)
+                other = self.pending(batch, owner, ref.pk)
                 if other is not None and not other.deleted and other.values.get(f.name) == record.pk:
                     other.update({f.name: [record.pk, None]}, actor)
                     batch.add(other)
@@ -581,7 +584,7 @@ class Commands:
                 owner_pk = record.values.get(mine)
                 if (owner.name, owner_pk) in seen:
                     continue
-                other = self._pending(batch, owner, owner_pk)
+                other = self.pending(batch, owner, owner_pk)
                 current = other.values.get(f.name) or [] if other is not None else []
                 if other is not None and record.values.get(theirs) in current:
                     kept = [i for i in current if i != record.values.get(theirs)]
@@ -596,7 +599,8 @@ class Commands:
         theirs = next(g.name for g in link.stored_fields if g.kind == "fk" and g.target == f.target)
         return mine, theirs
 
-    def _pending(self, batch: _Batch, res: Resource, pk: int) -> Record | None:
+    def pending(self, batch: _Batch, res: Resource, pk: int) -> Record | None:
+        """Record ``pk`` of ``res`` as planned in ``batch``, else as stored (None when there is none)."""
         for agg in batch.aggregates:
             if isinstance(agg, Record) and agg.id == record_id(res.family, pk):
                 return agg

@@ -168,6 +168,19 @@ def licence_region(commands, res, pk, merged: dict, current: dict | None) -> dic
     return {}
 
 
+#: ``WebsiteType`` ids of domains: no website, a redirect.
+WEBSITE_NONE, WEBSITE_REDIRECT = 1, 2
+
+
+def domain_website(commands, res, pk, merged: dict, current: dict | None) -> dict:
+    """``Domain.clean``: no website URL for the type "None", one for "Redirect"."""
+    if merged.get("website_type") == WEBSITE_NONE and merged.get("website_url"):
+        raise ValidationFailed({"website_url": ["Website url should be empty for this website type"]})
+    if merged.get("website_type") == WEBSITE_REDIRECT and not merged.get("website_url"):
+        raise ValidationFailed({"website_url": ["Website url should be filled for this website type"]})
+    return {}
+
+
 def scm_ok(commands, res, pk, merged: dict, current: dict | None) -> dict:
     """``SCMStatusCheck.save``: ``ok`` when the check result is "OK"."""
     return {"ok": merged.get("check_result") == 1}
@@ -225,12 +238,14 @@ def name_or_hostname(commands, res, pk, merged: dict, current: dict | None) -> d
 
 
 def network_address(commands, res, pk, merged: dict, current: dict | None) -> dict:
-    """Networks: the range of the address (``min_ip``/``max_ip`` as integers)."""
+    """Networks: the address as its network (``10.0.0.5/24`` is ``10.0.0.0/24``, IPv6 in lower case) and its
+    range (``min_ip``/``max_ip`` as integers)."""
     try:
         network = ipaddress.ip_network(merged.get("address") or "", strict=False)
     except ValueError as ex:
         raise ValidationFailed({"address": [str(ex) or "Enter a valid network address."]}) from None
-    return {"min_ip": str(int(network.network_address)), "max_ip": str(int(network.broadcast_address))}
+    return {"address": str(network), "min_ip": str(int(network.network_address)),
+            "max_ip": str(int(network.broadcast_address))}
 
 
 def ip_number(commands, res, pk, merged: dict, current: dict | None) -> dict:
@@ -347,6 +362,7 @@ HOOKS = {
     "configuration_class_path": configuration_class_path,
     "service_env_from_parent": service_env_from_parent,
     "licence_region": licence_region,
+    "domain_website": domain_website,
     "scm_ok": scm_ok,
     "security_scan_host": security_scan_host,
     "name_or_hostname": name_or_hostname,

@@ -63,7 +63,8 @@ def _nested(res: Resource, pk: int, state: dict, shape: tuple, states: States, d
     """The entries of ``shape`` of a record; fields the declared type lacks come from the concrete type.
 
     A relation named plainly is a URL; ``(name, sub)`` nests it in ``sub``
-    (:func:`commands.catalog.fields.nest`).
+    (:func:`commands.catalog.fields.nest`); ``key=path`` renders the value at
+    ``path`` (or the computed field ``path``) under ``key``.
     """
     out = {}
     for entry in shape:
@@ -73,7 +74,9 @@ def _nested(res: Resource, pk: int, state: dict, shape: tuple, states: States, d
         else:
             key, _, path = entry.partition("=")
             if path:
-                out[key] = follow(res, state, path, states)
+                f = res.get(path)
+                computed = f is not None and f.kind == "computed"
+                out[key] = _value(res, f, pk, state, states, depth) if computed else follow(res, state, path, states)
                 continue
         owner = res if res.get(entry) is not None or concrete is None else concrete
         f = owner.get(entry)
@@ -89,7 +92,10 @@ def _nested(res: Resource, pk: int, state: dict, shape: tuple, states: States, d
 def _related(f: Field, state: dict, states: States, depth: int, shape: tuple | None):
     """A foreign key or many-to-many value: URLs, or objects of ``shape``."""
     if f.kind == "fk":
-        return _reference(f.target, state.get(f.key), shape, states, depth)
+        found = _reference(f.target, state.get(f.key), shape, states, depth)
+        if f.link and isinstance(found, dict) and "url" in found:
+            found = {**found, "url": api_url(CATALOG[f.link], state[f.key])}
+        return found
     items = (_reference(f.target, i, shape, states, depth) for i in state.get(f.name) or [])
     return [item for item in items if item is not None]
 
@@ -137,6 +143,8 @@ def _value(res: Resource, f: Field, pk: int, state: dict, states: States | None,
         return _reverse(f, pk, states, depth)
     if kind == "value":
         return follow(res, state, f.source, states)
+    if kind == "unserved":
+        return None
     if kind == "computed":
         from .computed import COMPUTED
 

@@ -340,8 +340,7 @@ def test_networks_and_addresses(api):
     bad = api.post("/api/networks/", {"name": "bad", "address": "10.0.0.0/33"})
     assert bad.status_code == 400 and list(bad.json) == ["address"]
     same_range = api.post("/api/networks/", {"name": "again", "address": "10.0.1.7/24"})
-    assert same_range.json == {"non_field_errors": [  # Django's text (networks/models/networks.py verbose names)
-        "Network with this Smallest IP number and Largest IP number already exists."]}
+    assert same_range.json == {"address": ["network with this network address already exists."]}  # 10.0.1.0/24
     top = api.create("networks", {"name": "top", "address": "10.0.0.0/8"})["id"]
     assert api.get(f"/api/networks/{wide['id']}/").json["parent"]["id"] == top
     assert [n["name"] for n in api.get("/api/networks/").json["results"]] == ["top", "wide", "narrow"]

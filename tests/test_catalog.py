@@ -60,8 +60,6 @@ NESTED_NAME_EXCEPTIONS = {
     ("data-center-assets", "configuration_path", "service_env"),
     ("databases", "configuration_path", "service_env"),
     ("domains", "configuration_path", "service_env"),
-    ("ipaddresses", "ethernet", "model"),
-    ("networks", "network_environment", "queue"),
     ("networks", "service_env", "parent"),
     ("networks", "service_env", "service_env"),
     ("services-environments", "configuration_path", "configuration_path"),

@@ -159,6 +159,10 @@ def test_custom_field_values_as_django_forms_take_them(api, dc):
     assert api.post(base, {"custom_field": "link", "value": "http://x"}).json == {"__all__": ["Enter a valid URL."]}
     for name, value in (("num", "5.0"), ("day", "10/25/2006"), ("link", "example.com")):
         assert api.post(base, {"custom_field": name, "value": value}).status_code == 201, name
+    # Model.full_clean: clean() (the type check) comes before validate_unique (the object's field taken)
+    assert api.post(base, {"custom_field": "num", "value": "abc"}).json == {"__all__": ["Enter a whole number."]}
+    assert api.post(base, {"custom_field": "num", "value": "6"}).json == {
+        "__all__": ["Custom field of the same type already exists for this object."]}
 
 
 def test_view_names_in_options(api):
@@ -228,6 +232,15 @@ def test_str_of_models_that_define_it():
     users = CATALOG["users"]  # accounts/models.py RalphUser.__str__
     assert display(users, 1, {"username": "jdoe", "first_name": "John", "last_name": ""}, None) == "John (jdoe)"
     assert display(users, 1, {"username": "jdoe", "first_name": "", "last_name": ""}, None) == "jdoe"
+    servers = {1: {"ip_address": "10.0.0.1"}, 2: {"ip_address": "10.0.0.2"}}  # dhcp/models.py DNSServerGroup
+
+    class States:
+        def state(self, resource, pk):
+            return (CATALOG[resource], servers[pk]) if resource == "dns-servers" and pk in servers else None
+
+    group = CATALOG["dns-server-group"]
+    assert display(group, 1, {"name": "ns", "servers": [2, 1]}, States()) == "ns (10.0.0.2, 10.0.0.1)"
+    assert display(group, 1, {"name": "ns", "servers": []}, States()) == "ns ()"
 
 
 def test_configuration_class_path_follows_its_module(api, dc):
@@ -477,3 +490,92 @@ def test_custom_field_choices_are_a_list(api):
     assert (made["choices"], api.get(f"/api/custom-fields/{made['id']}/").json["choices"]) == (["a", "b"], ["a", "b"])
     assert api.post("/api/custom-fields/", {"name": "c2", "type": "choice list", "choices": "a|b"}).json == {
         "choices": ["Incorrect type. Expected a list, but got str"]}
+
+
+def test_cloud_host_addresses_become_ethernets_and_ips(api, dc):
+    """virtual/models.py CloudHost.ip_addresses setter (run by SaveCloudHostSerializer.create and update): a new
+    address gets an Ethernet and an IPAddress, a free IP is taken over, one on another object stays there, and
+    the ethernets of dropped addresses are deleted; virtual/api.py CloudProjectSerializer.cloud_hosts."""
+    cloud = _cloud(api)
+    free = api.create("ipaddresses", {"address": "10.9.9.2"})["id"]
+    asset = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    taken = api.create("ipaddresses", {"address": "10.9.9.3", "ethernet": api.create(
+        "ethernets", {"base_object": asset})["id"]})["id"]
+    body = {"host_id": "h1", "hostname": "vm1", "cloudflavor": cloud["flavor"], "cloudprovider": cloud["provider"],
+            "parent": cloud["project"]}
+    assert api.post("/api/cloud-hosts/", {**body, "ip_addresses": ["10.9.9.1", "x"]}).json == {
+        "ip_addresses": ["Enter a valid IPv4 or IPv6 address."]}
+    made = api.create("cloud-hosts", {**body, "ip_addresses": ["10.9.9.1", "10.9.9.2", "10.9.9.3", "10.9.9.1"]})
+    assert made["ip_addresses"] == ["10.9.9.1", "10.9.9.2"]
+    host = made["id"]
+    doc = api.get(f"/api/cloud-hosts/{host}/").json
+    assert doc["ipaddresses"] == ["10.9.9.1", "10.9.9.2"]
+    assert [e["ipaddress"]["address"] for e in doc["ethernet"]] == ["10.9.9.1", "10.9.9.2"]
+    assert api.get(f"/api/ipaddresses/{free}/").json["ethernet"]["base_object"]["id"] == host
+    assert api.get(f"/api/ipaddresses/{taken}/").json["ethernet"]["base_object"]["id"] == asset
+    assert api.get("/api/ipaddresses/", params={"address": "10.9.9.1"}).json["count"] == 1
+    assert api.patch(f"/api/cloud-hosts/{host}/", {"hostname": "vm2"}).json["ip_addresses"] == [
+        "10.9.9.1", "10.9.9.2"]  # not sent: kept
+    assert api.patch(f"/api/cloud-hosts/{host}/", {"ip_addresses": ["10.9.9.2", "10.9.9.4"]}).json[
+        "ip_addresses"] == ["10.9.9.2", "10.9.9.4"]
+    assert api.get(f"/api/cloud-hosts/{host}/").json["ipaddresses"] == ["10.9.9.2", "10.9.9.4"]
+    assert api.get("/api/ipaddresses/", params={"address": "10.9.9.1"}).json["count"] == 0
+    assert api.get(f"/api/cloud-projects/{cloud['project']}/").json["cloud_hosts"] == [
+        {"hostname": "vm2", "ip_addresses": ["10.9.9.2", "10.9.9.4"], "url": f"{H}/api/cloud-hosts/{host}/",
+         "ui_url": f"{H}/virtual/cloudhost/{host}/change/"}]
+    api.delete(f"/api/ipaddresses/{free}/")
+    assert api.get(f"/api/cloud-projects/{cloud['project']}/").json["cloud_hosts"][0]["ip_addresses"] == [
+        "10.9.9.4"]  # read from the host's ethernets, as Ralph's property
+
+
+def test_save_serializers_with_all_fields(api, dc):
+    """networks/api.py IPAddressSaveSerializer (fields="__all__": number) and NetworkEnvironmentSerializer (queue);
+    virtual/api.py VirtualServerSaveSerializer (cluster); assets/api/serializers.py EthernetSerializer (model)."""
+    ip = api.create("ipaddresses", {"address": "10.0.0.7"})
+    assert ip["number"] == "167772167" and "number" not in api.get(f"/api/ipaddresses/{ip['id']}/").json
+    vtype = api.create("virtual-server-types", {"name": "kvm"})["id"]
+    host = api.create("data-center-assets", {**dc, "sn": "H1"})["id"]
+    assert api.create("virtual-servers", {"type": vtype, "hypervisor": host, "hostname": "vm1"})["cluster"] is None
+    eth = api.create("ethernets", {"base_object": host})
+    assert (list(eth)[-1], eth["model"]) == ("model", None)
+    assert list(api.get(f"/api/ethernets/{eth['id']}/").json)[-1] == "model"
+    centre = api.get("/api/data-centers/").json["results"][0]["id"]
+    env = api.create("network-environments", {"name": "e", "data_center": centre, "hostname_template_prefix": "s",
+                                              "hostname_template_postfix": ".dc"})
+    assert (list(env)[-1], env["queue"]) == ("queue", None)
+    assert api.get(f"/api/network-environments/{env['id']}/").json["queue"] is None
+
+
+def test_a_network_address_is_its_network(api):
+    """networks/models/networks.py Network.network (ip_network(address, strict=False)) and IPNetwork.from_db_value:
+    Ralph stores 10.0.0.5/24 as sent and then cannot read it; Ralph-ES stores the network."""
+    made = api.create("networks", {"name": "n", "address": "10.0.0.5/24"})
+    assert made["address"] == "10.0.0.0/24"
+    assert api.create("networks", {"name": "v6", "address": "2001:DB8::/32"})["address"] == "2001:db8::/32"
+    assert api.get("/api/networks/", params={"address": "2001:db8::/32"}).json["count"] == 1
+    assert api.post("/api/networks/", {"name": "again", "address": "10.0.0.9/24"}).json == {
+        "address": ["network with this network address already exists."]}  # DRF: the verbose names as declared
+
+
+def test_a_virtual_server_links_its_hypervisor_as_an_asset(api, dc):
+    """virtual/api.py VirtualServerSerializer.hypervisor = DataCenterAssetSimpleSerializer(source='parent'): its
+    url is datacenterasset-detail of the parent's id."""
+    host = api.create("data-center-assets", {**dc, "sn": "H1", "hostname": "h1"})["id"]
+    vtype = api.create("virtual-server-types", {"name": "kvm"})["id"]
+    vm = api.create("virtual-servers", {"type": vtype, "hypervisor": host, "hostname": "vm1"})["id"]
+    assert api.get(f"/api/virtual-servers/{vm}/").json["hypervisor"] == {
+        "hostname": "h1", "url": f"{H}/api/data-center-assets/{host}/",
+        "ui_url": f"{H}/data_center/datacenterasset/{host}/change/"}
+
+
+def test_a_domain_website_url_follows_its_type(api):
+    """domains/models/domains.py Domain.clean (WebsiteType none: no URL; redirect: a URL)."""
+    assert api.post("/api/domains/", {"name": "a.com", "website_type": "None",
+                                      "website_url": "http://x.com"}).json == {
+        "website_url": ["Website url should be empty for this website type"]}
+    assert api.post("/api/domains/", {"name": "b.com", "website_type": "Redirect"}).json == {
+        "website_url": ["Website url should be filled for this website type"]}
+    made = api.create("domains", {"name": "b.com", "website_type": "Redirect", "website_url": "http://x.com"})
+    assert api.patch(f"/api/domains/{made['id']}/", {"website_url": None}).json == {
+        "website_url": ["Website url should be filled for this website type"]}
+    assert api.create("domains", {"name": "c.com", "website_type": "None"})["website_type"] == "None"

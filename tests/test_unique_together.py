@@ -121,3 +121,22 @@ def test_every_backfilled_rule_can_list_its_records():
                       ("base-objects-licences", "licence"), ("licence-users", "licence"),
                       ("base-objects-supports", "support"), ("access-zone", "parent"),
                       ("virtual-servers", "type"), ("clusters", "type")}
+
+
+def test_a_network_stored_as_sent_keeps_its_range(rt, api):
+    """networks/models/networks.py Network: min_ip/max_ip unique together (Django's message). Addresses are now
+    stored as their network, so only a network stored as sent before (10.0.2.7/24) can hold a range another
+    address names."""
+    from commands.handlers import claim_key, claim_owner
+
+    networks = CATALOG["networks"]
+    values = clean(networks, {"name": "old", "address": "10.0.2.7/24"}, rt.commands, current=None, partial=False)
+    values |= {"min_ip": "167772672", "max_ip": "167772927"}  # 10.0.2.0 .. 10.0.2.255
+    pk = rt.ids.allocate(networks.family)[0]
+    rt.store.save(Record(networks.name, pk, values, None))
+    rt.commands.take_claims({claim_key(networks, names, values): claim_owner(networks, pk)
+                             for names in (("name",), ("address",), ("min_ip", "max_ip"))})
+    rt.settle()
+    assert api.get(f"/api/networks/{pk}/").json["address"] == "10.0.2.7/24"
+    assert api.post("/api/networks/", {"name": "new", "address": "10.0.2.0/24"}).json == {"non_field_errors": [
+        "Network with this Smallest IP number and Largest IP number already exists."]}

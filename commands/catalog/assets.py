@@ -3,6 +3,7 @@
 from .fields import (
     CREATED, ID, MODIFIED, OBJECT_TYPE, STR, UI_URL, URL, CUSTOM_FIELDS, CONFIGURATION_VARIABLES,
     boolean, choice, decimal, derived, fk, floating, integer, m2m, mac, nest, reverse, string, tags, text,
+    unserved,
 )
 from .resource import Resource
 from .shapes import (
@@ -251,7 +252,9 @@ ETHERNETS = Resource(
         choice('speed', ((1, '10 Mbps'), (2, '100 Mbps'), (3, '1 Gbps'), (4, '10 Gbps'), (5, '40 Gbps'), (6, '100 Gbps'), (7, '25 Gbps'), (11, 'unknown speed')), default=11),
         string('firmware_version', 255, null=True),
         fk('base_object', 'base-objects', BASE_OBJECT_FLAT, required=True, on_delete='cascade'),
+        unserved('model'),  # Component.model: component models have no endpoint
     ),
+    write_include=('model',),
 )
 
 

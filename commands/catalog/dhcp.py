@@ -24,6 +24,7 @@ DNS_SERVER_GROUP = named(
     'dhcp.DNSServerGroup',
     m2m('servers', 'dns-servers', read_only=True),
     timestamps=False,
+    str_function='dns_server_group',
     verbose_name='DNS Server Group',
     view_name='DNS Server Group',
     ordering=(),

@@ -55,8 +55,14 @@ def _user(res: Resource, pk: int, state: dict, states: Records | None) -> str:
     return f"{full} ({state.get('username')})" if full else str(state.get("username"))
 
 
+def _dns_server_group(res: Resource, pk: int, state: dict, states: Records | None) -> str:
+    """``DNSServerGroup.__str__``: the name and its servers' addresses in order (``"ns (10.0.0.1, 10.0.0.2)"``)."""
+    servers = (states.state("dns-servers", i) if states is not None else None for i in state.get("servers") or [])
+    return f"{state.get('name')} ({', '.join(found[1]['ip_address'] for found in servers if found)})"
+
+
 #: ``__str__`` methods a format cannot say, by name (``Resource.str_function``).
-STR_FUNCTIONS = {"user": _user}
+STR_FUNCTIONS = {"user": _user, "dns_server_group": _dns_server_group}
 
 
 def display(res: Resource, pk: int, state: dict, states: Records | None) -> str:

@@ -9,6 +9,7 @@ from .shapes import BASE_OBJECT_FLAT, BASE_OBJECT_LINKS, BASE_OBJECT_START, PRIC
 DOMAINS = Resource(
     name='domains',
     model='domains.Domain',
+    clean_hooks=('domain_website',),
     base_object=True,
     filter_fields=('name', 'service_env', 'domain_status', 'business_segment', 'domain_holder', 'domaincontract__expiration_date', 'website_type', 'website_url', 'dns_provider', 'domain_category', 'domain_type', 'additional_services'),
     str_format='{name}',

@@ -25,6 +25,7 @@ class Field:
     (a nested value reached through a dotted ``source`` path),
     ``reverse`` (records of ``target`` whose ``via`` field points here),
     ``value`` (a scalar reached through a dotted ``source`` path),
+    ``unserved`` (a relation to a model no endpoint serves: null),
     ``custom_fields`` (the record's custom
     field values by attribute name; ``source="configuration"`` keeps only
     those used as configuration variables), ``computed`` (a function of
@@ -55,6 +56,9 @@ class Field:
     #: The concrete types a reference to a polymorphic ``target`` may name (Ralph: the field's queryset).
     limit_to: tuple[str, ...] = ()
     nested: tuple | None = None
+    #: The resource whose URL a nested foreign key's ``url`` is (its nested serializer's view), when not the
+    #: target's.
+    link: str = ""
     source: str | None = None
     via: str | None = None
     many: bool = False
@@ -223,6 +227,12 @@ def json(name, **kw):
 def value(name, source):
     """A read-only scalar reached through ``source`` (``a__b``)."""
     return field(name, "value", source=source, read_only=True)
+
+
+def unserved(name):
+    """A relation to a model no endpoint serves (discovery queues, component models): nothing can set it, so it
+    renders null, as Ralph renders it unset."""
+    return field(name, "unserved", read_only=True)
 
 
 def tags(name="tags", **kw):

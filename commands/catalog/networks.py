@@ -2,7 +2,7 @@
 
 from .fields import (
     CREATED, ID, MODIFIED, UI_URL, URL, boolean, choice, datetime, decimal, fk, integer, ip, m2m, nest,
-    string, text,
+    string, text, unserved,
 )
 from .resource import Resource
 from .shapes import BASE_OBJECT_FLAT, named
@@ -84,6 +84,7 @@ IPADDRESSES = Resource(
         boolean('dhcp_expose', default=False),
         decimal('number', 39, 0, read_only=True, help_text='Presented as int.', in_read=False),
     ),
+    write_include=('number',),  # IPAddressSaveSerializer: fields="__all__"; IPAddressSerializer excludes it
 )
 
 
@@ -97,7 +98,9 @@ NETWORK_ENVIRONMENTS = named(
     text('remarks', null=True, help_text='Additional information.'),
     boolean('use_hostname_counter', default=True, help_text='If set to false hostname based on already added hostnames.'),
     fk('data_center', 'data-centers', ('id', 'url', 'ui_url', 'name', 'show_on_dashboard', 'company', 'country', 'city', 'address', 'latitude', 'longitude', 'type', 'shortcut'), required=True, on_delete='cascade'),
+    unserved('queue'),  # NetworkEnvironment.queue: discovery queues have no endpoint
     filter_fields=('name', 'data_center'),
+    write_include=('queue',),
 )
 
 

@@ -49,12 +49,15 @@ class Resource:
     ``permissions_by_field`` marks a model with Ralph's ``PermByFieldMixin`` (every BaseObject type has it; see
     :attr:`field_permissions`).
     ``write_exclude`` names fields the save serializer leaves out of its answer (and OPTIONS of its form);
+    ``write_include`` those its answer carries although the GET representation leaves them out (a save
+    serializer with ``fields="__all__"`` where the read one excludes the field);
     ``read_order`` lists the GET keys in order where it differs from the fields' (the save serializer's) order.
     ``prepare_hooks`` turn the body sent into the one validated (Ralph's ``to_internal_value``);
     ``replace_on_create`` names a unique field whose holder a create deletes in the same append (Ralph's viewset
     deleting the old record first).
     ``propagate`` = ((resource, via, fields), ...): a change of ``fields`` is set, as given, on the records of
     ``resource`` whose ``via`` points here (Ralph's ``QuerySet.update`` after a save: no rules, no further step).
+    ``effects`` name write effects of :mod:`commands.effects` (other records a write plans in its append).
     ``in_use`` = (resources, message): DELETE is a 409 ``message`` while records of those resources reference
     the record, unless its body sends a true ``force`` (then it cascades as declared).
     """
@@ -83,9 +86,11 @@ class Resource:
     hooks: tuple[str, ...] = ()
     clean_hooks: tuple[str, ...] = ()
     delete_hooks: tuple[str, ...] = ()
+    effects: tuple[str, ...] = ()
     unique_error: tuple[str, str] | None = None
     in_use: tuple[tuple[str, ...], str] | None = None
     write_exclude: tuple[str, ...] = ()
+    write_include: tuple[str, ...] = ()
     read_order: tuple[str, ...] = ()
     prepare_hooks: tuple[str, ...] = ()
     propagate: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
@@ -166,6 +171,7 @@ class Resource:
     def write_fields(self) -> tuple[Field, ...]:
         """Fields of the flat write response (save serializer)."""
         keep = {"id", "ui_url", "created", "modified"} | ({"url"} if self.write_url else set())
+        keep |= set(self.write_include)
         return tuple(f for f in self.fields if f.name not in self.write_exclude and (
             (f.writable and f.in_read) or f.name in keep or (f.stored and f.read_only and f.in_read)))
 

@@ -27,6 +27,7 @@ VIRTUAL_SERVERS = Resource(
         *BASE_OBJECT_LINKS,
         fk('type', 'virtual-server-types', ('id', 'url', 'ui_url', 'name', 'created', 'modified'), required=True, on_delete='cascade'),
         fk('hypervisor', 'base-objects', ('hostname', 'url', 'ui_url'), required=True, source='parent',
+           link='data-center-assets',  # DataCenterAssetSimpleSerializer(source='parent'): datacenterasset-detail
            limit_to=('data-center-assets', 'virtual-servers', 'clusters', 'cloud-hosts')),  # DCHost
         *SCANS,
         UI_URL,
@@ -39,6 +40,7 @@ VIRTUAL_SERVERS = Resource(
         fk('parent', 'base-objects', read_only=True, on_delete='set_null'),
         fk('cluster', 'clusters', null=True, in_read=False, on_delete='cascade'),
     ),
+    write_include=('cluster',),  # VirtualServerSaveSerializer: the model's fields but parent
 )
 
 
@@ -46,6 +48,8 @@ CLOUD_HOSTS = Resource(
     name='cloud-hosts',
     model='virtual.CloudHost',
     hooks=('service_env_from_parent',),
+    effects=('cloud_host_addresses',),
+    write_include=('ip_addresses',),  # SaveCloudHostSerializer.ip_addresses: the host's addresses
     verbose_name='Cloud host',
     base_object=True,
     filter_fields=('service_env__service__uid', 'service_env__service__name', 'service_env__service__id', 'cloudflavor__name', 'host_id', 'hostname', 'ethernet_set__ipaddress__hostname', 'service_env', 'configuration_path__path', 'configuration_path__module', 'securityscan__vulnerabilities__patch_deadline', 'securityscan__vulnerabilities', 'securityscan__is_patched', 'cloudprovider', 'cloudflavor', 'hypervisor', 'scmstatuscheck__check_result', 'scmstatuscheck__last_checked'),
@@ -89,7 +93,7 @@ CLOUD_PROJECTS = Resource(
     fields=(
         *BASE_OBJECT_START,
         *BASE_OBJECT_LINKS,
-        reverse('cloud_hosts', 'cloud-hosts', 'parent', ('hostname', 'ip_addresses', 'url', 'ui_url')),
+        reverse('cloud_hosts', 'cloud-hosts', 'parent', ('hostname', 'ip_addresses=ipaddresses', 'url', 'ui_url')),
         UI_URL,
         CREATED,
         MODIFIED,
