@@ -12,7 +12,6 @@ read model was behind (``X-Read-Model-Behind``: read-your-writes missed).
 from __future__ import annotations
 
 import argparse
-import base64
 import itertools
 import json
 import os
@@ -52,20 +51,24 @@ def _psql(sql: str) -> None:
 
 
 class Client:
-    """One keep-alive HTTP connection per thread, Basic auth as the bench superuser."""
+    """One keep-alive HTTP connection per thread, with the bench superuser's API token (as Ralph's clients)."""
 
     def __init__(self, port: int):
         self.port = port
         self.local = threading.local()
-        self.auth = "Basic " + base64.b64encode(b"bench:bench").decode()
+        self.auth = ""
+        status, _, doc = self.request("POST", "/api-token-auth/", {"username": "bench", "password": "bench"})
+        if status != 200:
+            raise SystemExit(f"token: {status} {doc}")
+        self.auth = f"Token {doc['token']}"
 
     def request(self, method: str, path: str, body=None) -> tuple[int, dict, dict]:
         conn = getattr(self.local, "conn", None)
         if conn is None:
             conn = self.local.conn = HTTPConnection("127.0.0.1", self.port, timeout=120)
         data = json.dumps(body).encode() if body is not None else None
-        conn.request(method, path, body=data, headers={"Authorization": self.auth,
-                                                       "Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"} | ({"Authorization": self.auth} if self.auth else {})
+        conn.request(method, path, body=data, headers=headers)
         resp = conn.getresponse()
         raw = resp.read()
         return resp.status, dict(resp.getheaders()), json.loads(raw) if raw else {}

@@ -14,7 +14,9 @@ class Settings:
 
     Without ``RALPH_ES_DATABASE_URL`` the service runs embedded: one SQLite
     file under ``./var/`` and projections applied in-process. With
-    ``RALPH_ES_REDIS_URL`` writes enqueue catch-up jobs for rq workers.
+    ``RALPH_ES_REDIS_URL`` ``ralph-es worker`` processes project (woken by
+    each append's NOTIFY on PostgreSQL, by a catch-up job elsewhere) and run
+    transition jobs from rq.
     ``max_limit`` caps a list page; ``max_body_bytes`` a request body (413 beyond);
     ``statement_timeout`` (seconds) a PostgreSQL read query (503 beyond);
     ``report_templates`` a directory of templates replacing the shipped report ones;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -103,10 +104,16 @@ class Commands:
         self._deferred: dict | None = None
         self._saved: dict = {}
         self._id_pool: dict[str, list[int]] = {}
+        #: Per thread, the stored events the running command attempt has read ahead (:meth:`prefetch`).
+        self._attempt = threading.local()
 
     def _get(self, aggregate_id):
-        """An aggregate, seeing writes deferred by :meth:`deferred` first (and caching reads then)."""
+        """An aggregate, seeing writes deferred by :meth:`deferred` first (and caching reads then), or what the
+        command attempt has :meth:`prefetch`-ed."""
         if self._deferred is None:
+            fetched = getattr(self._attempt, "fetched", None)
+            if fetched is not None and aggregate_id in fetched:
+                return self.store.aggregate(aggregate_id, fetched[aggregate_id])
             return self.store.repository.get(aggregate_id)
         if aggregate_id not in self._deferred:
             saved = self._saved.pop(aggregate_id, None)
@@ -131,6 +138,29 @@ class Commands:
             self._deferred = None
             self._saved.clear()
             self._id_pool.clear()
+
+    def prefetch(self, ids) -> None:
+        """Read the aggregates of ``ids`` that the running command attempt has not read yet, in one query; its
+        reads of them then come from there. (Outside a command, or deferred, nothing happens.)"""
+        fetched = getattr(self._attempt, "fetched", None)
+        if fetched is None or self._deferred is not None:
+            return
+        missing = [i for i in dict.fromkeys(ids) if i not in fetched]
+        if missing:
+            fetched.update(self.store.events_of(missing))
+
+    @staticmethod
+    def _named(res: Resource, body: dict):
+        """The aggregate ids of the records ``body`` names by id in its foreign keys and many-to-many lists."""
+        for f in res.writable_fields:
+            if f.kind not in ("fk", "m2m") or f.name not in body or f.target not in CATALOG:
+                continue
+            raw = body[f.name]
+            for value in raw if isinstance(raw, list) else (raw,):
+                if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+                    value = int(value)
+                if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+                    yield record_id(CATALOG[f.target].family, value)
 
     def discard(self) -> None:
         """Drop the deferred writes that were not appended (and the cache, which may be stale)."""
@@ -286,6 +316,8 @@ class Commands:
         was = was or res
         before, owner = claim_owner(was, pk), claim_owner(res, pk)
         old_keys, new_keys = self._keys(was, old), self._keys(res, new)
+        self.prefetch([claim_id(key) for key in new_keys if key not in old_keys or before != owner]
+                      + [claim_id(key) for key in old_keys.keys() - new_keys.keys()])
         errors = {}
         for key, names in new_keys.items():
             if key in old_keys and before == owner:
@@ -349,12 +381,15 @@ class Commands:
         if self._deferred is not None:
             return attempt()
         for n in range(RETRIES):
+            self._attempt.fetched = {}  # each attempt reads afresh
             try:
                 return attempt()
             except (RecordConflictError, OperationalError) as ex:
                 retryable = isinstance(ex, RecordConflictError) or getattr(ex.orig, "sqlstate", None) in RACES
                 if not retryable or n == RETRIES - 1:
                     raise
+            finally:
+                self._attempt.fetched = None
         raise AssertionError("unreachable")
 
     def _seal(self, receipt: Receipt | None):
@@ -385,6 +420,8 @@ class Commands:
                 receipt: Receipt | None = None, regions: frozenset[int] | None = None) -> Written:
         seal = self._seal(receipt)
         body = run_prepare_hooks(self, res, body, None)
+        if isinstance(body, dict):
+            self.prefetch(self._named(res, body))
         values = clean(res, body, self._refs(regions), current=None, partial=False) | (fixed or {})
         batch = _Batch()
         if res.replace_on_create and (old := self.find(res.name, res.replace_on_create,
@@ -397,6 +434,7 @@ class Commands:
                 expected: set[int] | None = None, receipt: Receipt | None = None,
                 regions: frozenset[int] | None = None) -> Written:
         seal = self._seal(receipt)
+        self.prefetch([record_id(res.family, pk), *(self._named(res, body) if isinstance(body, dict) else ())])
         record = self._expect(res, pk, expected, regions)
         body = run_prepare_hooks(self, res, body, record.values)
         values = clean(res, body, self._refs(regions), current=record.values, partial=partial)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from functools import partial
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing import persistence
 from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 from sqlalchemy import event as sa_event
-from sqlalchemy import exc
+from sqlalchemy import exc, select
 
 from .catalog import CATALOG
 from .catalog import migrations
@@ -268,6 +270,31 @@ class RalphStore(Application):
         self.references = ReferenceIndex(self)
         self.chain = Chain(self)
 
+    def events_of(self, ids: Iterable[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """The stored events of each aggregate of ``ids``, in version order (none for an unknown id), read with
+        one query."""
+        out: dict[UUID, list[StoredEvent]] = {i: [] for i in ids}
+        if not out:
+            return out
+        table = self.recorder.events_record_cls.__table__
+        c = table.c
+        query = (select(c.originator_id, c.originator_version, c.topic, c.state)
+                 .where(c.originator_id.in_(sorted(out, key=str))).order_by(c.originator_id, c.originator_version))
+        with self.recorder.datastore.engine.connect() as conn:
+            for row in conn.execute(query):
+                state = bytes(row.state) if isinstance(row.state, memoryview) else row.state
+                out[UUID(str(row.originator_id))].append(StoredEvent(
+                    originator_id=row.originator_id, originator_version=row.originator_version, topic=row.topic,
+                    state=state))
+        return out
+
+    def aggregate(self, aggregate_id: UUID, stored: list[StoredEvent]):
+        """The aggregate ``stored`` (from :meth:`events_of`) makes, as ``repository.get`` would."""
+        found = project_aggregate(None, (self.mapper.to_domain_event(e) for e in stored))
+        if found is None:
+            raise AggregateNotFoundError(aggregate_id)
+        return found
+
     def save(self, *objs, **kwargs):
         """Append the pending events of ``objs`` and their reference rows, atomically."""
         pending = [ev for obj in objs if obj is not None for ev in getattr(obj, "pending_events", [obj])]
@@ -288,7 +315,7 @@ def open_store(database_url: str) -> RalphStore:
     store = RalphStore(env={"SQLALCHEMY_URL": database_url, **PERSISTENCE})
     engine = store.recorder.datastore.engine
     if engine.dialect.name == "postgresql":
-        sa_event.listen(engine, "checkout", partial(_ping, engine.dialect))
+        ping_when_idle(engine)
     else:
         sa_event.listen(engine, "connect", _wait_for_locks)
         engine.dispose()  # the connections made while creating the tables wait 5 s: made anew
@@ -299,8 +326,25 @@ def _wait_for_locks(dbapi_connection, connection_record) -> None:
     dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
 
 
+#: Seconds a pooled connection may sit unused before its next checkout pings it.
+PING_IDLE = 1.0
+
+
+def ping_when_idle(engine) -> None:
+    """SQLAlchemy's pessimistic disconnect handling (``pool_pre_ping``) for connections that sat unused for
+    :data:`PING_IDLE` seconds: a dead one (the database restarted) is replaced before use. A connection used
+    more recently is trusted (saving a round trip per checkout); if it died meanwhile its statement fails."""
+    sa_event.listen(engine, "checkin", _idle)
+    sa_event.listen(engine, "checkout", partial(_ping, engine.dialect))
+
+
+def _idle(dbapi_connection, connection_record) -> None:
+    connection_record.info["idle_since"] = time.monotonic()
+
+
 def _ping(dialect, dbapi_connection, connection_record, connection_proxy) -> None:
-    """SQLAlchemy's pessimistic disconnect handling: a dead connection is replaced before use."""
+    if time.monotonic() - connection_record.info.get("idle_since", 0.0) < PING_IDLE:
+        return
     try:
         alive = dialect.do_ping(dbapi_connection)
     except Exception:  # noqa: BLE001 - any failure means the connection is gone

@@ -32,6 +32,8 @@ from .networks import PROJECTION_HOOKS
 from .trees import inherited, number_tree
 
 BATCH = 500
+#: The PostgreSQL channel on which each batch announces ``"<label> <position>"`` (:mod:`workers.wakeups`).
+PROJECTED = "ralph_es_projected"
 LOCK_KEY = 0x52414C5048  # "RALPH"
 #: Longest wait (seconds) before a projector retries an event it could not apply.
 MAX_BACKOFF = 60.0
@@ -212,7 +214,13 @@ class Projector:
         self._apply(conn, [self.store.mapper.to_domain_event(n) for n in page])
         self._advance(conn, start, page[-1].id)
         self._clear_failure(conn, page[-1].id)
+        self._announce(conn, page[-1].id)
         return start, page[-1].id, len(page)
+
+    def _announce(self, conn: Connection, position: int) -> None:
+        """On PostgreSQL, NOTIFY the new position to waiting writers (delivered when the batch commits)."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_notify(PROJECTED, f"{self.label} {position}")))
 
     def _isolate(self) -> int | None:
         """After a failed batch: apply its events one by one; the position where one fails (None: none did)."""

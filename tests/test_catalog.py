@@ -92,7 +92,7 @@ BASE_OBJECT_TYPE_NAMES = {
 
 RELATION_KINDS = {"fk", "m2m"}
 KNOWN_KINDS = STORED_KINDS | {"id", "url", "ui_url", "str", "object_type", "created", "modified",
-                              "derived", "reverse", "value", "custom_fields", "computed"}
+                              "derived", "reverse", "value", "custom_fields", "computed", "unserved"}
 #: Kinds of fields that have a read column of their own (what ordering can sort by).
 COLUMN_KINDS = SCALAR_KINDS | {"id", "fk", "created", "modified"}
 #: Record timestamps: a column of every read table, declared as a field or not.

@@ -128,8 +128,8 @@ def private_redis(tmp_path):
 class Deployment:
     """A worker process and an in-process API on ``settings``, with a superuser."""
 
-    def __init__(self, settings: Settings, log: Path):
-        self.settings, self.log = settings, log
+    def __init__(self, settings: Settings, log: Path, interval: float = 0.5):
+        self.settings, self.log, self.interval = settings, log, interval
         self.start_worker()
         self.rt = Runtime(settings)
         pk = make_user(self.rt, "root", is_staff=True, is_superuser=True)
@@ -139,7 +139,8 @@ class Deployment:
     def start_worker(self) -> None:
         """Start a ``ralph-es worker`` process (its output appended to the log)."""
         with open(self.log, "a") as out:
-            self.worker = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker", "--interval", "0.5"],
+            self.worker = subprocess.Popen([sys.executable, "-m", "workers.cli", "worker", "--interval",
+                                            str(self.interval)],
                                            env=service_env(self.settings), cwd=ROOT, stdout=out,
                                            stderr=subprocess.STDOUT)
 
@@ -196,12 +197,39 @@ def test_the_worker_outlives_redis(empty_postgres, private_redis, tmp_path):
         result = deployment.write("after")
         assert result.status_code == 201 and "X-Read-Model-Behind" not in result.headers
         queue = Queue(settings.queue, connection=Redis.from_url(private_redis.url))
+        queue.enqueue("workers.jobs.catch_up", result_ttl=0)
         deadline = time.monotonic() + 10
         while queue.count:  # the rq loop consumes jobs again (the timer alone would leave them queued)
             assert time.monotonic() < deadline, "the rq worker did not start again"
             time.sleep(0.1)
         assert len(deployment.lines("Redis unavailable")) == 1
         assert len(deployment.lines("Redis is back")) == 1
+        deployment.check()
+    finally:
+        deployment.close()
+
+
+def test_appends_wake_the_worker_without_a_job(empty_postgres, private_redis, tmp_path):
+    """On PostgreSQL the append's NOTIFY wakes the worker and the batch's NOTIFY the writer (workers/wakeups.py):
+    no catch-up job is queued, the worker's timer (every 60 s here) never runs meanwhile, and Redis may be gone."""
+    settings = dataclasses.replace(empty_postgres, redis_url=private_redis.url, write_wait_seconds=20)
+    deployment = Deployment(settings, tmp_path / "worker.log", interval=60)
+    try:
+        deployment.wait_for_line("ralph-es worker ready")
+        queue = Queue(settings.queue, connection=Redis.from_url(private_redis.url))
+        for n in range(5):
+            result = deployment.write(f"w{n}")
+            assert result.status_code == 201 and "X-Read-Model-Behind" not in result.headers
+        assert queue.count == 0
+        private_redis.stop()
+        result = deployment.write("without redis")
+        assert result.status_code == 201 and "X-Read-Model-Behind" not in result.headers
+        deployment.worker.terminate()  # a signal stops it while Redis is away
+        deployment.worker.wait(timeout=20)
+        deployment.start_worker()  # and it starts without Redis
+        deployment.wait_for_line("Redis unavailable")
+        result = deployment.write("started without redis")
+        assert result.status_code == 201 and "X-Read-Model-Behind" not in result.headers
         deployment.check()
     finally:
         deployment.close()

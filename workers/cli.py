@@ -40,7 +40,11 @@ def serve(args) -> int:
 
 
 def worker(args) -> int:
-    """Run an rq worker for projection jobs, plus a timer that catches up anyway.
+    """Run an rq worker for transition (and catch-up) jobs, plus a thread that projects what is appended.
+
+    On PostgreSQL every append wakes the projecting thread (LISTEN/NOTIFY,
+    :mod:`workers.wakeups`); it also catches up every ``--interval`` seconds
+    anyway, and then runs the transition jobs nobody picked up.
 
     Neither Redis nor PostgreSQL going away stops it: it waits with a growing
     pause (one log line per outage, one when it ends), the timer keeps
@@ -56,6 +60,7 @@ def worker(args) -> int:
 
     from . import jobs
     from .outages import Outage, QuietRedisRetries, keep_trying
+    from .wakeups import wake_on_appends
 
     settings = Settings.from_env()
     if settings.embedded:
@@ -68,10 +73,11 @@ def worker(args) -> int:
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
     stop = threading.Event()
 
-    def catch_up():
+    def catch_up(sweep: bool = True):
         try:
             rt.projector.catch_up()
-            rt.sweep_jobs()
+            if sweep:
+                rt.sweep_jobs()
         except UNAVAILABLE as ex:  # the database is away: the next tick retries
             database.failed(ex)
         except Exception:  # noqa: BLE001 - never let the safety net die
@@ -79,10 +85,22 @@ def worker(args) -> int:
         else:
             database.ok()
 
+    wake = threading.Event()  # set by every append on PostgreSQL: projected at once, batched while busy
+    if settings.is_postgres:
+        wake_on_appends(settings.database_url, rt.store.recorder.channel_name, wake)
+
     def tick():
-        while not stop.wait(args.interval):
-            catch_up()
-            redis_back()
+        swept = time.monotonic()
+        while not stop.is_set():
+            wake.wait(args.interval)
+            wake.clear()
+            if stop.is_set():
+                return
+            due = time.monotonic() - swept >= args.interval
+            catch_up(sweep=due)
+            if due:
+                swept = time.monotonic()
+                redis_back()
 
     def redis_back() -> bool:
         """Ping Redis: True when it answers (an outage's end is logged)."""
@@ -97,10 +115,12 @@ def worker(args) -> int:
     catch_up()
     threading.Thread(target=tick, daemon=True).start()
     logging.getLogger("rq.worker").addFilter(QuietRedisRetries(redis))
+    rq_worker = None
     try:
         while True:
-            rq_worker = jobs.ProjectionWorker([Queue(settings.queue, connection=connection)], connection=connection)
-            try:
+            try:  # the worker's constructor talks to Redis too (a Redis away at start)
+                rq_worker = jobs.ProjectionWorker([Queue(settings.queue, connection=connection)],
+                                                  connection=connection)
                 rq_worker.work(burst=args.burst, logging_level="WARNING")
             except RedisError as ex:
                 redis.failed(ex)
@@ -109,11 +129,14 @@ def worker(args) -> int:
                 if args.burst or rq_worker.stopping:
                     return 0
             while not redis_back():  # the timer projects meanwhile
+                if rq_worker is not None and rq_worker.stopping:  # a signal: rq's handler returned (Redis is away)
+                    return 0
                 time.sleep(0.5)
     except StopRequested:  # a signal while waiting for Redis (rq's handler is still installed)
         return 0
     finally:
         stop.set()
+        wake.set()
 
 
 def users_create(args) -> int:

@@ -6,6 +6,7 @@ import datetime as dt
 import fcntl
 import functools
 import logging
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,11 +26,12 @@ from commands.reports import Reports
 from commands.transitions import KILLED, QUEUED, STARTED, Options, Outcome, execute, mark, run, seed
 from commands.validation import naive_iso
 from commands.ids import IdAllocator
-from commands.store import SQLITE_BUSY_MS, UNAVAILABLE, open_store
+from commands.store import SQLITE_BUSY_MS, UNAVAILABLE, open_store, ping_when_idle
 from projections.filters import compile_regex
 from projections.generations import tidy
 from projections.projector import Projector
 from projections.queries import ReadModel
+from .wakeups import Projected
 from projections.tables import default_schema
 
 
@@ -60,7 +62,9 @@ def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) ->
             # (a generic plan cannot use an index for LIKE 'prefix%')
             connect_args |= {"prepare_threshold": None,
                              "options": f"-c statement_timeout={int(statement_timeout * 1000)}"}
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args)
+        ping_when_idle(engine)
+        return engine
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -93,9 +97,19 @@ STALL_CHECK = 0.25
 
 
 class RqDispatcher:
-    """Production mode: enqueue a catch-up job and wait for the worker."""
+    """Production mode: the worker projects, the writer waits for it.
 
-    def __init__(self, projector: Projector, redis_url: str, queue: str, timeout: float):
+    On PostgreSQL the append's own NOTIFY wakes the worker and the writer
+    waits for the batch's announcement (:mod:`workers.wakeups`, one listener
+    per process, started on the first wait); elsewhere each write enqueues a
+    catch-up job. Either way the writer also looks at the read model's
+    position every :data:`STALL_CHECK` seconds (a notification lost while a
+    listener reconnects) and stops waiting when the projection is stalled
+    before its write.
+    """
+
+    def __init__(self, projector: Projector, redis_url: str, queue: str, timeout: float,
+                 database_url: str | None = None):
         from redis import Redis
         from rq import Queue
 
@@ -103,6 +117,9 @@ class RqDispatcher:
         # bounded waits: a Redis that does not answer must not hold a write (or /api/health/) for minutes
         self.queue = Queue(queue, connection=Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5))
         self.timeout = timeout
+        self.database_url = database_url
+        self._projected: Projected | None = None
+        self._started = threading.Lock()
 
     def reachable(self) -> bool:
         """True when Redis answers a ping."""
@@ -111,26 +128,45 @@ class RqDispatcher:
         except Exception:  # noqa: BLE001 - any failure means unreachable
             return False
 
+    def _announced(self) -> Projected | None:
+        """The positions the projection announces (PostgreSQL only), listened to from the first call on."""
+        if self.database_url is None:
+            return None
+        with self._started:
+            if self._projected is None:
+                self._projected = Projected(self.database_url, self.projector.label, self.projector.position)
+        return self._projected
+
     def wait_for(self, position: int) -> bool:
         """True once the read model reached ``position``; False after the timeout."""
-        if self.projector.position() >= position:
-            return True
-        try:
-            self.queue.enqueue("workers.jobs.catch_up", job_timeout=600, result_ttl=0)
-        except Exception:  # noqa: BLE001 - Redis down: the write is durable, the timer catches up
-            pass
-        deadline = time.monotonic() + self.timeout
-        delay, checked = 0.002, time.monotonic()
-        while time.monotonic() < deadline:
+        announced = self._announced()
+        if announced is None:
             if self.projector.position() >= position:
                 return True
-            if time.monotonic() - checked > STALL_CHECK:
-                failure, checked = self.projector.failure(), time.monotonic()
-                if failure is not None and failure["position"] <= position:
-                    return False  # the projection is stalled before this write: no use waiting
-            time.sleep(delay)
-            delay = min(delay * 1.5, 0.05)
+            try:
+                self.queue.enqueue("workers.jobs.catch_up", job_timeout=600, result_ttl=0)
+            except Exception:  # noqa: BLE001 - Redis down: the write is durable, the timer catches up
+                pass
+        deadline = time.monotonic() + self.timeout
+        delay = 0.002
+        while (remaining := deadline - time.monotonic()) > 0:
+            if announced is not None:
+                if announced.wait(position, min(STALL_CHECK, remaining)):
+                    return True
+            else:
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 1.5, 0.05)
+            if self.projector.position() >= position:
+                return True
+            failure = self.projector.failure()
+            if failure is not None and failure["position"] <= position:
+                return False  # the projection is stalled before this write: no use waiting
         return False
+
+    def close(self) -> None:
+        """Stop listening."""
+        if self._projected is not None:
+            self._projected.close()
 
 
 #: Seconds a transition job may run before it counts as dead (and the rq job timeout).
@@ -195,7 +231,8 @@ class Runtime:
             self.principals = Principals(self.commands)
             self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
                                else RqDispatcher(self.projector, settings.redis_url, settings.queue,
-                                                 settings.write_wait_seconds))
+                                                 settings.write_wait_seconds,
+                                                 settings.database_url if settings.is_postgres else None))
             self.seed()
             self.reads = ReadModel(self.read_engine, self.schema)
             #: The idempotency keys of the requests being processed (PostgreSQL: across processes).
@@ -281,6 +318,8 @@ class Runtime:
 
     def close(self) -> None:
         """Close the store and every engine."""
+        if isinstance(self.dispatcher, RqDispatcher):
+            self.dispatcher.close()
         self.store.close()
         self.in_flight.close()
         self.write_engine.dispose()
