@@ -52,6 +52,7 @@ def main() -> int:
     p.add_argument("--n", type=int, default=300)
     p.add_argument("--top", type=int, default=35, help="functions shown")
     p.add_argument("--statements", type=int, default=25, help="statements shown (per POST, most frequent)")
+    p.add_argument("--sort", default="cumulative", help="pstats order: cumulative or tottime")
     a = p.parse_args()
     name = f"ralph_es_profile_{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,7 +112,7 @@ def run(rt: Runtime, a) -> None:
     print("SQL statements per POST: " + ", ".join(f"{kind} {n / a.n:.1f}" for kind, n in counts.most_common()))
     for text, n in texts.most_common(a.statements):
         print(f"  {n / a.n:5.1f}  {text}")
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(a.top)
+    pstats.Stats(profile).sort_stats(a.sort).print_stats(a.top)
 
 
 if __name__ == "__main__":

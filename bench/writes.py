@@ -3,8 +3,10 @@
 Starts ``ralph-es serve`` (and, on PostgreSQL, one ``ralph-es worker``) on a
 fresh database, creates the dictionaries an asset names, then POSTs new
 assets from ``--clients`` threads for ``--seconds`` and prints one line per
-mode: writes/s, latency percentiles, errors, and how many answers said the
-read model was behind (``X-Read-Model-Behind``: read-your-writes missed).
+mode: writes/s, latency percentiles, errors, how many answers said the
+read model was behind (``X-Read-Model-Behind``: read-your-writes missed),
+and the CPU time per write of the servers, the workers and PostgreSQL (the
+machine's whole, so run it alone).
 
     .venv/bin/python bench/writes.py --mode both --clients 4 --seconds 20
 """
@@ -106,6 +108,24 @@ def _dictionaries(api: Client) -> dict:
             "remarks": "bench write", "tags": ["bench-write"]}
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by this machine's ralph-es servers, ralph-es workers and PostgreSQL backends."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"serve": 0.0, "worker": 0.0, "postgres": 0.0}
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        kind = ("serve" if "ralph-es serve" in cmd else "worker" if "ralph-es worker" in cmd
+                else "postgres" if cmd.startswith("postgres:") else None)
+        if kind:
+            out[kind] += used
+    return out
+
+
 def measure(api: Client, base: dict, clients: int, seconds: float) -> dict:
     """POST assets from ``clients`` threads for ``seconds``."""
     counter, lock = itertools.count(), threading.Lock()
@@ -136,13 +156,15 @@ def measure(api: Client, base: dict, clients: int, seconds: float) -> dict:
         while time.monotonic() < deadline:
             post()
 
-    start = time.monotonic()
+    start, cpu = time.monotonic(), cpu_seconds()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(worker, range(clients)))
     elapsed = time.monotonic() - start
+    used = {kind: after - cpu[kind] for kind, after in cpu_seconds().items()}
     q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [0.0] * 99
     return {"writes/s": round(len(lat) / elapsed, 1), "p50 ms": round(q[49], 1), "p95 ms": round(q[94], 1),
             "p99 ms": round(q[98], 1), "writes": len(lat), "errors": len(errors), "behind": behind[0],
+            **{f"cpu ms/write {kind}": round(sec * 1000 / max(1, len(lat)), 2) for kind, sec in used.items()},
             "first error": errors[0] if errors else ""}
 
 

@@ -52,11 +52,12 @@ def chunks(items: list, size: int = 500):
 class Loader:
     """Stored values of records as of this batch: what it wrote, else what the tables hold."""
 
-    def __init__(self, conn: Connection, schema: ReadSchema, inserts: Inserts):
+    def __init__(self, conn: Connection, schema: ReadSchema, inserts: Inserts, cache: dict | None = None):
         self.conn = conn
         self.schema = schema
         self.inserts = inserts
-        self.cache: dict[tuple[str, int], tuple[Resource, dict] | None] = {}
+        #: Values by (resource, id): read or written in this batch, or left by the batch before (``cache``).
+        self.cache: dict[tuple[str, int], tuple[Resource, dict] | None] = cache if cache is not None else {}
         self.kids: dict[tuple[str, str], tuple[set[int], dict[int, list[int]]]] = {}
         #: Nested representations already rendered in this batch (see render.py).
         self.rendered: dict = {}

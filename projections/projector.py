@@ -32,6 +32,8 @@ from .networks import PROJECTION_HOOKS
 from .trees import inherited, number_tree
 
 BATCH = 500
+#: Most records whose values one batch hands to the next.
+CARRIED = 50_000
 #: The PostgreSQL channel on which each batch announces ``"<label> <position>"`` (:mod:`workers.wakeups`).
 PROJECTED = "ralph_es_projected"
 LOCK_KEY = 0x52414C5048  # "RALPH"
@@ -129,6 +131,10 @@ class Projector:
         self._backoff = 0.0
         self._retry_at = 0.0
         self._inserts = Inserts()
+        #: (position, values by record) the last committed batch left: the next batch starts from them when
+        #: nothing was projected in between (:meth:`_batch`), so it reads fewer records again.
+        self._carried: tuple[int, dict] | None = None
+        self._loader: Loader | None = None
         #: True when the read tables were made anew for a changed catalogue (the store is to be replayed).
         self.reset = self.schema.create(engine)
         with self.engine.begin() as conn:
@@ -200,10 +206,19 @@ class Projector:
                     return last
 
     def _batch(self, limit: int) -> tuple[int, int | None, int]:
-        """Apply up to ``limit`` events in one transaction: (start position, last applied or None, count)."""
+        """Apply up to ``limit`` events in one transaction: (start position, last applied or None, count).
+
+        Once it commits, the stored values it read and wrote are kept for the
+        next batch (at most :data:`CARRIED` records): they are what the read
+        tables hold as long as no other projector moves the position first.
+        """
         with self.engine.begin() as conn:
             self.lock(conn)
-            return self.step(conn, limit)
+            result = self.step(conn, limit)
+        loader, self._loader = self._loader, None
+        if result[1] is not None and loader is not None and len(loader.cache) <= CARRIED:
+            self._carried = (result[1], loader.cache)
+        return result
 
     def step(self, conn: Connection, limit: int) -> tuple[int, int | None, int]:
         """Apply up to ``limit`` events in the caller's transaction, which holds the lock: as :meth:`_batch`."""
@@ -211,7 +226,7 @@ class Projector:
         page = self.store.recorder.select_notifications(start=start, limit=limit, inclusive_of_start=False)
         if not page:
             return start, None, 0
-        self._apply(conn, [self.store.mapper.to_domain_event(n) for n in page])
+        self._apply(conn, [self.store.mapper.to_domain_event(n) for n in page], start)
         self._advance(conn, start, page[-1].id)
         self._clear_failure(conn, page[-1].id)
         self._announce(conn, page[-1].id)
@@ -281,9 +296,12 @@ class Projector:
         return False
 
     # applying -----------------------------------------------------------
-    def _apply(self, conn: Connection, events: list) -> None:
+    def _apply(self, conn: Connection, events: list, start: int | None = None) -> None:
         self._inserts = Inserts()
-        loader = Loader(conn, self.schema, self._inserts)
+        carried, self._carried = self._carried, None
+        loader = Loader(conn, self.schema, self._inserts,
+                        carried[1] if carried is not None and carried[0] == start else None)
+        self._loader = loader
         dirty: dict[str, set[int]] = defaultdict(set)
         created: dict[str, set[int]] = defaultdict(set)  # ids by family
         for ev in events:

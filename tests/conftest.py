@@ -151,6 +151,9 @@ def empty_store(rt: Runtime) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
             conn.execute(text("; ".join(f"DELETE FROM {name}" for name in names)))
             conn.execute(text("ALTER SEQUENCE ralphes_events_id_seq RESTART"))
+            for (name,) in conn.execute(text("SELECT sequencename FROM pg_sequences WHERE sequencename LIKE "
+                                             "'ralph\\_es\\_ids\\_%'")):
+                conn.execute(text(f"DROP SEQUENCE {name}"))  # id counters (commands/ids.py), made again on use
         else:
             for name in names:
                 conn.execute(text(f"DELETE FROM {name}"))
