@@ -58,6 +58,8 @@ class Loader:
         self.inserts = inserts
         #: Values by (resource, id): read or written in this batch, or left by the batch before (``cache``).
         self.cache: dict[tuple[str, int], tuple[Resource, dict] | None] = cache if cache is not None else {}
+        #: The records this batch wrote (:meth:`remember`).
+        self.written: set[tuple[str, int]] = set()
         self.kids: dict[tuple[str, str], tuple[set[int], dict[int, list[int]]]] = {}
         #: Nested representations already rendered in this batch (see render.py).
         self.rendered: dict = {}
@@ -112,8 +114,9 @@ class Loader:
         """
         found: dict[int, list[int]] = defaultdict(list)
         if new:
-            written = [(pk, entry[1].get(via)) for (name, pk), entry in self.cache.items()
-                       if name == resource and entry is not None and entry[1].get(via) in new]
+            entries = ((pk, self.cache.get((name, pk))) for name, pk in self.written if name == resource)
+            written = [(pk, entry[1].get(via)) for pk, entry in entries
+                       if entry is not None and entry[1].get(via) in new]
             for pk, parent in sorted(written):
                 found[parent].append(pk)
         old = [pk for pk in pks if pk not in new]
@@ -172,3 +175,4 @@ class Loader:
     def remember(self, resource: str, pk: int, state: dict) -> None:
         """Cache values just written in this transaction."""
         self.cache[(resource, pk)] = (CATALOG[resource], state)
+        self.written.add((resource, pk))

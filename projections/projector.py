@@ -202,8 +202,8 @@ class Projector:
                     return start
                 if progress is not None:
                     progress(last)
-                if until is not None and last >= until and size < BATCH:
-                    return last
+                if size < BATCH and (until is None or last >= until):
+                    return last  # the store held no more when the batch read it (what came since wakes us again)
 
     def _batch(self, limit: int) -> tuple[int, int | None, int]:
         """Apply up to ``limit`` events in one transaction: (start position, last applied or None, count).
