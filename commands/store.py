@@ -8,7 +8,7 @@ from functools import partial
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing import persistence
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import Mapper, Notification, StoredEvent
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
@@ -287,6 +287,17 @@ class RalphStore(Application):
                     originator_id=row.originator_id, originator_version=row.originator_version, topic=row.topic,
                     state=state))
         return out
+
+    def notifications_after(self, conn, position: int, limit: int) -> list[Notification]:
+        """Up to ``limit`` stored events after ``position``, in store order, read on ``conn`` (what the recorder's
+        ``select_notifications`` answers, without its ORM session)."""
+        c = self.recorder.events_record_cls.__table__.c
+        rows = conn.execute(select(c.id, c.originator_id, c.originator_version, c.topic, c.state)
+                            .where(c.id > position).order_by(c.id).limit(limit))
+        return [Notification(id=row.id, originator_id=row.originator_id, originator_version=row.originator_version,
+                             topic=row.topic,
+                             state=bytes(row.state) if isinstance(row.state, memoryview) else row.state)
+                for row in rows]
 
     def aggregate(self, aggregate_id: UUID, stored: list[StoredEvent]):
         """The aggregate ``stored`` (from :meth:`events_of`) makes, as ``repository.get`` would."""

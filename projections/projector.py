@@ -223,7 +223,7 @@ class Projector:
     def step(self, conn: Connection, limit: int) -> tuple[int, int | None, int]:
         """Apply up to ``limit`` events in the caller's transaction, which holds the lock: as :meth:`_batch`."""
         start = self.position(conn)
-        page = self.store.recorder.select_notifications(start=start, limit=limit, inclusive_of_start=False)
+        page = self.store.notifications_after(conn, start, limit)
         if not page:
             return start, None, 0
         self._apply(conn, [self.store.mapper.to_domain_event(n) for n in page], start)
