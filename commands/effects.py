@@ -74,7 +74,11 @@ def cloud_host_addresses(commands, res, pk: int, sent: dict, current: dict | Non
         kept.append(address)
     for address, eth in held.items():
         if address not in wanted:
-            commands.remove(ethernets, commands.pending(batch, ethernets, eth), actor, batch)
+            try:
+                commands.remove(ethernets, commands.pending(batch, ethernets, eth), actor, batch)
+            except ValidationFailed as ex:  # exposed in DHCP (EthernetViewSet.destroy's rule): reported here
+                messages = ex.errors if isinstance(ex.errors, list) else [m for ms in ex.errors.values() for m in ms]
+                raise ValidationFailed({"ip_addresses": messages}) from None
     return {"ip_addresses": kept}
 
 

@@ -526,6 +526,11 @@ def test_cloud_host_addresses_become_ethernets_and_ips(api, dc):
     api.delete(f"/api/ipaddresses/{free}/")
     assert api.get(f"/api/cloud-projects/{cloud['project']}/").json["cloud_hosts"][0]["ip_addresses"] == [
         "10.9.9.4"]  # read from the host's ethernets, as Ralph's property
+    exposed = api.get("/api/ipaddresses/", params={"address": "10.9.9.4"}).json["results"][0]
+    api.patch(f"/api/ethernets/{exposed['ethernet']['id']}/", {"mac": "02:00:00:00:00:44"})
+    api.patch(f"/api/ipaddresses/{exposed['id']}/", {"hostname": "vm2", "dhcp_expose": True})
+    assert api.patch(f"/api/cloud-hosts/{host}/", {"ip_addresses": []}).json == {
+        "ip_addresses": ["Could not delete Ethernet when it is exposed in DHCP"]}  # Ralph-ES: kept, not deleted
 
 
 def test_save_serializers_with_all_fields(api, dc):
