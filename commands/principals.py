@@ -115,7 +115,10 @@ class Principals:
         events = self.store.recorder.events_record_cls.__table__
         query = select(events.c.originator_id, func.max(events.c.originator_version)).where(
             events.c.originator_id.in_(ids)).group_by(events.c.originator_id)
-        with self.store.recorder.datastore.engine.connect() as conn:
+        engine = self.store.recorder.datastore.engine
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement: no BEGIN/ROLLBACK round trips
             return {UUID(str(row[0])): row[1] for row in conn.execute(query)}
 
     def _load(self, aggregate_id: UUID) -> dict | None:

@@ -8,30 +8,36 @@ from sqlalchemy.engine import Engine
 
 from commands.catalog import CATALOG, Resource
 
+from .counts import Counts, count_key
 from .filters import Filters, last
 from .tables import ReadSchema, among
 
 
 class ReadModel:
-    """Answers GET requests from the pre-rendered documents."""
+    """Answers GET requests from the pre-rendered documents (on PostgreSQL fetched in the binary format: see
+    :func:`workers.runtime.make_engine`)."""
 
-    def __init__(self, engine: Engine, schema: ReadSchema):
+    def __init__(self, engine: Engine, schema: ReadSchema, projection: str = "main"):
         self.engine = engine
         self.schema = schema
         self.filters = Filters(schema, engine.dialect.name)
+        #: the projection whose position dates the kept counts (:mod:`.counts`)
+        self.projection = projection
+        self.counts = Counts()
 
     # single records -----------------------------------------------------
     def detail(self, res: Resource, pk: int) -> bytes | None:
         """The stored representation of one record, or None."""
         t = self.schema.table(res)
         with self.engine.connect() as conn:
-            return conn.execute(select(t.c.doc).where(t.c.id == pk)).scalar()
+            return conn.execute(select(t.c.doc).where(t.c.id == pk).execution_options(binary=True)).scalar()
 
     def tagged(self, res: Resource, pk: int) -> tuple[bytes, int] | None:
         """(representation, stream version) of one record, or None."""
         t = self.schema.table(res)
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.c.doc, t.c.stream_version).where(t.c.id == pk)).first()
+            row = conn.execute(select(t.c.doc, t.c.stream_version).where(t.c.id == pk)
+                               .execution_options(binary=True)).first()
         return None if row is None else (row.doc, row.stream_version)
 
     def state(self, res: Resource, pk: int) -> dict | None:
@@ -57,7 +63,9 @@ class ReadModel:
         ``params`` maps each query parameter to its value (a list when repeated).
         Raises :class:`FilterError` for a lookup value that cannot be used.
         The count comes first: an unfiltered list reads it from the projector's
-        counts. A page past the middle is read from the end, in reverse order.
+        counts, a filtered one from :class:`Counts` while the projection has not
+        moved since it was taken. A page past the middle is read from the end, in
+        reverse order.
         """
         t = self.schema.table(res)
         conditions, ignored = self.filters.compile(res, params)
@@ -66,7 +74,7 @@ class ReadModel:
             conditions.append(among(t.c[res.region_column], sorted(regions), self.engine.dialect.name))
         keys = self.ordering(res, t, last(params.get("ordering")))
         with self.engine.connect() as conn:
-            count = self._count(conn, res, t, conditions)
+            count = self._count(conn, res, t, conditions, count_key(res.name, params, scope, regions))
             backwards = offset > count // 2
             if backwards:
                 limit, offset = min(limit, count - offset), max(0, count - offset - limit)
@@ -74,17 +82,25 @@ class ReadModel:
                 return count, [], ignored
             # deferred join: the offset walks narrow (indexed) rows, documents are read for the page only
             ids = select(t.c.id).where(*conditions).order_by(*_clauses(keys, backwards)).limit(limit).offset(offset)
-            docs = list(conn.execute(select(t.c.doc).where(t.c.id.in_(ids)).order_by(*_clauses(keys))).scalars())
+            docs = conn.execute(select(t.c.doc).where(t.c.id.in_(ids)).order_by(*_clauses(keys))
+                                .execution_options(binary=True)).scalars().all()
         return count, docs, ignored
 
-    def _count(self, conn, res: Resource, t, conditions: list) -> int:
-        """Rows matching ``conditions``; without any, the projector's count (when it has one)."""
+    def _count(self, conn, res: Resource, t, conditions: list, key) -> int:
+        """Rows matching ``conditions``: without any, the projector's count (when it has one); else the count
+        kept for ``key`` at the current projection position, or counted (and kept)."""
         if not conditions:
             counts = self.schema.counts
             kept = conn.execute(select(counts.c.rows).where(counts.c.name == res.name)).scalar()
             if kept is not None:
                 return kept
-        return conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()
+        positions = self.schema.positions
+        position = conn.execute(select(positions.c.position).where(positions.c.name == self.projection)).scalar()
+        count = self.counts.get(key, position)
+        if count is None:
+            count = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()
+            self.counts.put(key, position, count)
+        return count
 
     def ordering(self, res: Resource, t, raw: str | None) -> list[tuple]:
         """Sort keys (expression, descending): the ``ordering`` parameter, else the default, then id."""

@@ -176,3 +176,28 @@ def test_a_filtered_page_is_two_statements(rt, api, fleet):
         assert len(list_statements) == 2
     finally:
         event.remove(rt.read_engine, "before_cursor_execute", count)
+
+
+def test_a_filtered_count_is_kept_until_the_projection_moves(rt, api, fleet):
+    counts = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT COUNT("):
+            counts.append(statement)
+
+    def count(**params):
+        return api.get("/api/data-center-assets/", params={"limit": "1", **params}).json["count"]
+
+    event.listen(rt.read_engine, "before_cursor_execute", record)
+    try:
+        assert count(hostname__icontains="db") == 2 and len(counts) == 1
+        assert count(hostname__icontains="db", offset="1") == 2 and len(counts) == 1  # kept: paging is not filtering
+        assert count(hostname__icontains="b") == 3 and len(counts) == 2  # another filter is counted
+        beta = fleet["assets"]["srv-beta"]
+        assert api.patch(f"/api/data-center-assets/{beta}/", {"hostname": "db-beta"}).status_code == 200
+        assert count(hostname__icontains="db") == 3 and len(counts) == 3  # the projection moved: counted again
+        assert api.delete(f"/api/data-center-assets/{fleet['assets']['DB-delta']}/").status_code == 204
+        assert count(hostname__icontains="db") == 2 and count(tag="b") == 2 and len(counts) == 5
+        assert count(hostname__icontains="db") == 2 and count(tag="b") == 2 and len(counts) == 5
+    finally:
+        event.remove(rt.read_engine, "before_cursor_execute", record)

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
+from psycopg.pq import Format
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Engine
@@ -52,7 +53,9 @@ CONNECT_TIMEOUT = 5
 def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) -> Engine:
     """An engine for the read side; SQLite writers take the write lock up front.
 
-    PostgreSQL readers cancel a statement after ``statement_timeout`` seconds (0: never).
+    PostgreSQL readers cancel a statement after ``statement_timeout`` seconds (0: never) and run each statement
+    on its own (autocommit: no ``BEGIN``/``ROLLBACK`` round trips; under READ COMMITTED every statement had its
+    own snapshot anyway).
     """
     if not url.startswith("sqlite"):
         psycopg = "+psycopg" in url
@@ -62,8 +65,11 @@ def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) ->
             # (a generic plan cannot use an index for LIKE 'prefix%')
             connect_args |= {"prepare_threshold": None,
                              "options": f"-c statement_timeout={int(statement_timeout * 1000)}"}
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args,
+                               **({} if writer else {"isolation_level": "AUTOCOMMIT"}))
         ping_when_idle(engine)
+        if psycopg:
+            event.listen(engine, "before_cursor_execute", _binary_results)
         return engine
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -79,6 +85,13 @@ def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) ->
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
     return engine
+
+
+def _binary_results(conn, cursor, statement, parameters, context, executemany) -> None:
+    """A statement run with the execution option ``binary=True`` has its results sent in PostgreSQL's binary
+    format: documents (``bytea``) arrive as they are stored, not hex-encoded at twice their size and decoded."""
+    if context is not None and context.execution_options.get("binary"):
+        cursor.format = Format.BINARY
 
 
 class InlineDispatcher:
@@ -234,7 +247,7 @@ class Runtime:
                                                  settings.write_wait_seconds,
                                                  settings.database_url if settings.is_postgres else None))
             self.seed()
-            self.reads = ReadModel(self.read_engine, self.schema)
+            self.reads = ReadModel(self.read_engine, self.schema, self.projector.name)
             #: The idempotency keys of the requests being processed (PostgreSQL: across processes).
             self.in_flight = InFlight(make_engine(settings.database_url, writer=True) if settings.is_postgres else None)
             if settings.embedded:  # jobs run in the process that stores them: one that died left them
