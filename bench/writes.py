@@ -168,8 +168,9 @@ def measure(api: Client, base: dict, clients: int, seconds: float) -> dict:
             "first error": errors[0] if errors else ""}
 
 
-def run(mode: str, clients: int, seconds: float, port: int, workers: int | None) -> dict:
-    """One mode from a fresh database to its result line."""
+def run(mode: str, port: int, workers: int | None, scenario) -> dict:
+    """One mode from a fresh database to its result line: ``scenario(api, env)`` against a server (and, on
+    PostgreSQL, a worker) with the environment ``env``."""
     db = f"ralph_es_bench_{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as tmp:
         env = _env(mode, Path(tmp), db)
@@ -186,7 +187,7 @@ def run(mode: str, clients: int, seconds: float, port: int, workers: int | None)
                                               stderr=subprocess.DEVNULL))
             _wait_up(port, procs[0])
             api = Client(port)
-            result = measure(api, _dictionaries(api), clients, seconds)
+            result = scenario(api, env)
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)
@@ -197,7 +198,7 @@ def run(mode: str, clients: int, seconds: float, port: int, workers: int | None)
                     proc.kill()
             if mode == "postgres":
                 _psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-    return {"mode": mode, "clients": clients, **result}
+    return {"mode": mode, **result}
 
 
 def main() -> int:
@@ -211,7 +212,9 @@ def main() -> int:
     print(f"# {time.strftime('%Y-%m-%dT%H:%M:%S')} {platform.node()} nproc={os.cpu_count()} "
           f"loadavg={' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for mode in ("sqlite", "postgres") if a.mode == "both" else (a.mode,):
-        print(json.dumps(run(mode, a.clients, a.seconds, a.port, a.workers)), flush=True)
+        result = run(mode, a.port, a.workers,
+                     lambda api, _env: {"clients": a.clients, **measure(api, _dictionaries(api), a.clients, a.seconds)})
+        print(json.dumps(result), flush=True)
     return 0
 
 

@@ -7,6 +7,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Default of :attr:`Settings.fan_out` (``RALPH_ES_FAN_OUT``).
+FAN_OUT = 1_000
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -20,7 +23,9 @@ class Settings:
     ``max_limit`` caps a list page; ``max_body_bytes`` a request body (413 beyond);
     ``statement_timeout`` (seconds) a PostgreSQL read query (503 beyond);
     ``report_templates`` a directory of templates replacing the shipped report ones;
-    ``auto_assign_hostname`` turns on Ralph's automatic back-office hostnames (a transition action).
+    ``auto_assign_hostname`` turns on Ralph's automatic back-office hostnames (a transition action);
+    ``fan_out`` is how many records nesting a changed one its projection batch renders again itself (more are
+    rendered after it, a chunk at a time: :meth:`projections.projector.Projector.render_pending`).
     """
 
     database_url: str
@@ -33,6 +38,7 @@ class Settings:
     statement_timeout: float = 30.0
     report_templates: str | None = None
     auto_assign_hostname: bool = False
+    fan_out: int = FAN_OUT
     #: requests per user and period (``5000/hour``) when throttling is on, like Ralph's ``API_THROTTLING``
     throttle_rate: str | None = None
 
@@ -69,6 +75,7 @@ class Settings:
             statement_timeout=float(env.get("RALPH_ES_STATEMENT_TIMEOUT", "30")),
             report_templates=env.get("RALPH_ES_REPORT_TEMPLATES") or None,
             auto_assign_hostname=_flag(env, "RALPH_ES_BACK_OFFICE_ASSET_AUTO_ASSIGN_HOSTNAME"),
+            fan_out=max(1, int(env.get("RALPH_ES_FAN_OUT", str(FAN_OUT)))),
             throttle_rate=(env.get("RALPH_ES_API_THROTTLING_USER", "5000/hour")
                            if _flag(env, "RALPH_ES_API_THROTTLING") else None),
         )

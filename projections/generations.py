@@ -24,7 +24,7 @@ import itertools
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
@@ -60,6 +60,8 @@ class Generation:
     live_since: dt.datetime | None
     position: int
     failure: dict | None
+    #: records waiting to be rendered again after a rename (:meth:`projections.projector.Projector.render_pending`)
+    pending: int = 0
 
 
 def _tables(conn: Connection, prefix: str) -> list[str]:
@@ -77,7 +79,8 @@ def _generation(conn: Connection, schema: ReadSchema, live: bool, name: str) -> 
     number, started, since = _number(conn, schema)
     position = conn.execute(select(schema.positions.c.position).where(schema.positions.c.name == name)).scalar()
     failure = conn.execute(select(schema.failures).where(schema.failures.c.name == name)).first()
-    return Generation(number, live, started, since, position or 0, failure and dict(failure._mapping))
+    pending = conn.execute(select(func.count()).select_from(schema.pending)).scalar()
+    return Generation(number, live, started, since, position or 0, failure and dict(failure._mapping), pending)
 
 
 def generations(live: Projector) -> list[Generation]:
@@ -119,7 +122,7 @@ class Rebuild:
     def build(self, progress=None) -> int:
         """Replay the store into the new generation from where it stands; its position (it stops before an
         event it cannot apply: see ``self.next.failure()``)."""
-        return self.next.catch_up(progress=progress)
+        return self.next.settle(progress=progress)
 
     def switch(self) -> int:
         """Make the new generation live in one transaction, then drop the old one; the position it is live at."""

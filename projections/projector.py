@@ -18,9 +18,12 @@ from decimal import Decimal
 
 import msgspec
 from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
+from commands.config import FAN_OUT
 from commands.ids import raise_counters
 from commands.store import CHANGES, RECORD_EVENTS, UNAVAILABLE, RalphStore, Record
 from commands.validation import naive_iso
@@ -37,6 +40,8 @@ CARRIED = 50_000
 #: The PostgreSQL channel on which each batch announces ``"<label> <position>"`` (:mod:`workers.wakeups`).
 PROJECTED = "ralph_es_projected"
 LOCK_KEY = 0x52414C5048  # "RALPH"
+#: Deferred records rendered again per transaction.
+PENDING_CHUNK = 50
 #: Longest wait (seconds) before a projector retries an event it could not apply.
 MAX_BACKOFF = 60.0
 log = logging.getLogger("ralph_es.projector")
@@ -121,6 +126,8 @@ class Projector:
         self.store = store
         self.schema = schema or default_schema()
         self.name = name
+        #: records nesting a changed record that a batch renders again itself; more are deferred (:meth:`_defer`)
+        self.fan_out = FAN_OUT
         #: The advisory lock of this read model's batches (one per generation: a rebuild never waits on live ones).
         self.lock_key = LOCK_KEY + zlib.crc32(self.schema.prefix.encode())
         #: How logs name this projection ("next_main": a generation being built).
@@ -528,11 +535,54 @@ class Projector:
                             t = self.schema.links[(owner.name, field)]
                             query = select(t.c.owner_id).where(among(t.c.target_id, chunk, conn.dialect.name)).distinct()
                         self._inserts.drain(conn, t)
-                        for pk in conn.execute(query).scalars():
-                            if pk not in dirty[owner.name]:
-                                dirty[owner.name].add(pk)
-                                found[owner.name].add(pk)
+                        pks = set(conn.execute(query).scalars()) - dirty[owner.name]
+                        if len(pks) > self.fan_out:
+                            self._defer(conn, owner.name, pks)
+                            continue
+                        dirty[owner.name] |= pks
+                        found[owner.name] |= pks
             frontier = found
+
+    def _defer(self, conn: Connection, name: str, pks: set[int]) -> None:
+        """Queue records of ``name`` that nest a changed record, to render them again after this batch, a chunk
+        at a time between the batches that follow (:meth:`render_pending`): a rename that thousands of records
+        show holds up no other write. The queue commits with the batch, so none is lost."""
+        p = self.schema.pending
+        insert_missing = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(p).on_conflict_do_nothing()
+        for chunk in chunks(sorted(pks), 10_000):
+            conn.execute(insert_missing, [{"resource": name, "id": pk} for pk in chunk])
+        log.info("projection %s: %d %s to render again after this batch", self.label, len(pks), name)
+
+    def render_pending(self, limit: int = PENDING_CHUNK) -> int:
+        """Render again up to ``limit`` deferred records (and what nests them) in one transaction; how many
+        (0: none was waiting)."""
+        p = self.schema.pending
+        with self._local, self.engine.begin() as conn:
+            self.lock(conn)
+            rows = conn.execute(select(p.c.resource, p.c.id).order_by(p.c.resource, p.c.id).limit(limit)).all()
+            if not rows:
+                return 0
+            dirty: dict[str, set[int]] = defaultdict(set)
+            for row in rows:
+                dirty[row.resource].add(row.id)
+            taken = {name: sorted(ids) for name, ids in dirty.items()}
+            self._inserts = Inserts()
+            loader = Loader(conn, self.schema, self._inserts)
+            created: dict[str, set[int]] = defaultdict(set)
+            self._expand(conn, loader, dirty, created)
+            self._render(conn, loader, dirty, created)
+            self._drain(conn)
+            for name, ids in taken.items():
+                conn.execute(delete(p).where(p.c.resource == name, among(p.c.id, ids, conn.dialect.name)))
+        return len(rows)
+
+    def settle(self, until: int | None = None, progress=None) -> int:
+        """:meth:`catch_up`, then the deferred records a chunk at a time, each chunk after the events appended
+        meanwhile (a write waits for one chunk at most); the position."""
+        position = self.catch_up(until, progress)
+        while self.render_pending():
+            position = self.catch_up(progress=progress)
+        return position
 
     def _render(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]], created: dict) -> None:
         """Re-render the representation of every dirty record.

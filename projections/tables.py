@@ -168,6 +168,13 @@ class ReadSchema:
             Column("name", String(64), primary_key=True),
             Column("rows", BigInteger, nullable=False),
         )
+        #: Records to render again because a record they nest changed in a batch that found more of them than
+        #: the projector renders at once (:meth:`projections.projector.Projector.render_pending`).
+        self.pending = Table(
+            f"{prefix}read_pending", self.metadata,
+            Column("resource", String(64), primary_key=True),
+            Column("id", BigInteger, primary_key=True),
+        )
         #: The position of the last event applied, per projection.
         self.positions = Table(
             f"{prefix}read_positions", self.metadata,

@@ -32,6 +32,9 @@ CI = os.environ.get("CI") == "true"
 PG_ADMIN = os.environ.get("RALPH_ES_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("RALPH_ES_TEST_REDIS", "redis://127.0.0.1:6379/0")
 SECRET = "test-secret-key"
+#: Records nesting a changed one that a projection batch renders itself (RALPH_ES_FAN_OUT): low, so that tests
+#: reach the deferred renders with a few records.
+FAN_OUT = 20
 
 
 def pytest_collection_modifyitems(items):
@@ -80,13 +83,13 @@ def pg_settings(pg_database):
     except Exception as ex:  # noqa: BLE001
         services_missing(f"cannot reach Redis at {REDIS_URL}: {ex}")
     return Settings(database_url=pg_database, redis_url=REDIS_URL, secret_key=SECRET,
-                    queue=f"ralph-es-test-{uuid.uuid4().hex[:8]}", write_wait_seconds=20)
+                    queue=f"ralph-es-test-{uuid.uuid4().hex[:8]}", write_wait_seconds=20, fan_out=FAN_OUT)
 
 
 def service_env(settings: Settings) -> dict:
     """Environment variables that point a subprocess at ``settings``."""
     env = dict(os.environ, RALPH_ES_DATABASE_URL=settings.database_url, RALPH_ES_SECRET_KEY=settings.secret_key,
-               RALPH_ES_QUEUE=settings.queue, PYTHONPATH=str(ROOT))
+               RALPH_ES_QUEUE=settings.queue, RALPH_ES_FAN_OUT=str(settings.fan_out), PYTHONPATH=str(ROOT))
     env.pop("RALPH_ES_REDIS_URL", None)
     if settings.redis_url:
         env["RALPH_ES_REDIS_URL"] = settings.redis_url
@@ -177,7 +180,8 @@ def backend(request, tmp_path) -> Settings:
         template = request.getfixturevalue("sqlite_template")
         for source in template.parent.glob(template.name + "*"):  # the file, and a -wal/-shm left behind
             shutil.copyfile(source, tmp_path / source.name)
-        return Settings(database_url=f"sqlite:///{tmp_path}/ralph-es.db", redis_url=None, secret_key=SECRET)
+        return Settings(database_url=f"sqlite:///{tmp_path}/ralph-es.db", redis_url=None, secret_key=SECRET,
+                        fan_out=FAN_OUT)
     request.getfixturevalue("pg_worker")
     return request.getfixturevalue("pg_settings")
 

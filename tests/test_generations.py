@@ -95,7 +95,7 @@ def test_an_interrupted_rebuild_is_shown_and_resumed(rt, api, monkeypatch):
                             capture_output=True, text=True, timeout=60).stdout
     assert (f"projection next: generation {building.number} (being built since "
             f"{building.started:%Y-%m-%d %H:%M:%S} UTC), position {stopped}, head {rt.projector.head()}, "
-            f"lag {rt.projector.head() - stopped}\n") in status, status
+            f"lag {rt.projector.head() - stopped}, renders pending 0\n") in status, status
     resumed = Rebuild(rt.projector)
     assert (resumed.number, resumed.next.position()) == (building.number, stopped)  # goes on, not over
     seen = []

@@ -132,7 +132,7 @@ def test_cli_rebuild_and_status(rt, api):
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     redis = "" if rt.settings.embedded else "redis: reachable\n"
     assert re.fullmatch(rf"database: reachable\n{redis}projection main: generation 2 \(live since [-\d]+ [:\d]+ UTC\), "
-                        rf"position {head}, head {head}, lag 0\n", status.stdout), status.stdout
+                        rf"position {head}, head {head}, lag 0, renders pending 0\n", status.stdout), status.stdout
     assert status.returncode == 0
 
 

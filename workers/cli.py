@@ -75,7 +75,7 @@ def worker(args) -> int:
 
     def catch_up(sweep: bool = True):
         try:
-            rt.projector.catch_up()
+            rt.projector.settle()
             if sweep:
                 rt.sweep_jobs()
         except UNAVAILABLE as ex:  # the database is away: the next tick retries
@@ -229,7 +229,8 @@ def projections_status(args) -> int:
             state = (f"live since {generation.live_since:%Y-%m-%d %H:%M:%S} UTC" if generation.live_since
                      else "live" if generation.live else f"being built since {generation.started:%Y-%m-%d %H:%M:%S} UTC")
             print(f"projection {'main' if generation.live else 'next'}: generation {generation.number} ({state}), "
-                  f"position {generation.position}, head {head}, lag {head - generation.position}")
+                  f"position {generation.position}, head {head}, lag {head - generation.position}, "
+                  f"renders pending {generation.pending}")
             _stalled(generation.failure)  # with the whole error, which the health report shortens
     return 0 if report["healthy"] else 1
 

@@ -27,15 +27,15 @@ def use(rt: Runtime) -> None:
 
 
 def catch_up() -> int:
-    """Project every pending event; returns the new position."""
-    return runtime().projector.catch_up()
+    """Project every pending event, then the deferred renders; returns the new position."""
+    return runtime().projector.settle()
 
 
 def run_transition_job(key: str) -> int | None:
     """Run a queued transition job, then project what it stored; the job's status."""
     rt = runtime()
     status = execute(rt.commands, key, rt.transition_options)
-    rt.projector.catch_up()
+    rt.projector.settle()
     return status
 
 

@@ -95,14 +95,33 @@ def _binary_results(conn, cursor, statement, parameters, context, executemany) -
 
 
 class InlineDispatcher:
-    """Embedded mode: the writer projects its own events before answering."""
+    """Embedded mode: the writer projects its own events before answering.
+
+    The deferred renders of a rename (:meth:`Projector.render_pending`) are
+    worked off by one writer of the process at a time, a chunk per
+    transaction, pausing after each as long as it took: SQLite's write lock
+    is taken by whoever retries first, and the other writers (whose busy
+    handlers sleep between retries) get it in the pauses.
+    """
 
     def __init__(self, projector: Projector):
         self.projector = projector
+        self._rendering = threading.Lock()
 
     def wait_for(self, position: int) -> bool:
         """Project up to ``position``; False when the projection is stalled before it."""
-        return self.projector.catch_up(until=position) >= position
+        reached = self.projector.catch_up(until=position) >= position
+        if self._rendering.acquire(blocking=False):
+            try:
+                while True:
+                    started = time.monotonic()
+                    if not self.projector.render_pending():
+                        break
+                    self.projector.catch_up()
+                    time.sleep(time.monotonic() - started)
+            finally:
+                self._rendering.release()
+        return reached
 
 
 #: Seconds between checks for a stalled projection while a write waits for the read model.
@@ -234,11 +253,12 @@ class Runtime:
             self.store = open_store(settings.database_url)
             tidy(self.write_engine)  # a switch-over to a new generation that a crash interrupted
             self.projector = Projector(self.write_engine, self.store, self.schema)
+            self.projector.fan_out = settings.fan_out
             self.ids = IdAllocator(self.write_engine)
             self.store.references.catch_up()  # a store from before the index, or restored from its events
             self.store.chain.catch_up(only_new=True)  # a store from a release before the chain
             if self.projector.reset:  # read tables made anew for a changed catalogue: replay before serving
-                self.projector.catch_up()
+                self.projector.settle()
             self.commands = Commands(self.store, self.ids)
             #: Users as the write side has them (authentication, permissions).
             self.principals = Principals(self.commands)
