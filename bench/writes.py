@@ -29,7 +29,7 @@ import urllib.error
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from http.client import HTTPConnection
+from http.client import HTTPConnection, RemoteDisconnected
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,15 +65,29 @@ class Client:
         self.auth = f"Token {doc['token']}"
 
     def request(self, method: str, path: str, body=None) -> tuple[int, dict, dict]:
-        conn = getattr(self.local, "conn", None)
-        if conn is None:
-            conn = self.local.conn = HTTPConnection("127.0.0.1", self.port, timeout=120)
+        """One request on this thread's connection; a connection the server closed while it sat idle is
+        opened again (a GET is sent again; another method only if it was not sent)."""
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} | ({"Authorization": self.auth} if self.auth else {})
-        conn.request(method, path, body=data, headers=headers)
-        resp = conn.getresponse()
-        raw = resp.read()
-        return resp.status, dict(resp.getheaders()), json.loads(raw) if raw else {}
+        for attempt in (1, 2):
+            conn = getattr(self.local, "conn", None)
+            if conn is None:
+                conn = self.local.conn = HTTPConnection("127.0.0.1", self.port, timeout=120)
+            try:
+                conn.request(method, path, body=data, headers=headers)
+            except (BrokenPipeError, ConnectionResetError):
+                self.local.conn = None
+                continue
+            try:
+                resp = conn.getresponse()
+            except (RemoteDisconnected, ConnectionResetError):
+                self.local.conn = None
+                if method == "GET" and attempt == 1:
+                    continue
+                raise
+            raw = resp.read()
+            return resp.status, dict(resp.getheaders()), json.loads(raw) if raw else {}
+        raise ConnectionError(f"{method} {path}: the server closed the connection twice")
 
     def create(self, path: str, body: dict) -> int:
         status, _, doc = self.request("POST", path, body)
@@ -128,6 +142,7 @@ def cpu_seconds() -> dict[str, float]:
 
 def measure(api: Client, base: dict, clients: int, seconds: float) -> dict:
     """POST assets from ``clients`` threads for ``seconds``."""
+    api.local = threading.local()  # new connections: one that sat idle may have been closed by the server
     counter, lock = itertools.count(), threading.Lock()
     lat: list[float] = []
     errors: list[str] = []
@@ -201,21 +216,30 @@ def run(mode: str, port: int, workers: int | None, scenario) -> dict:
     return {"mode": mode, **result}
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str, port: int) -> argparse.ArgumentParser:
+    """The options of a benchmark built on :func:`run`."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--mode", choices=("sqlite", "postgres", "both"), default="both")
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--seconds", type=float, default=20)
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=int, default=port)
     p.add_argument("--workers", type=int, help="granian workers (default: ralph-es serve's)")
-    a = p.parse_args()
+    return p
+
+
+def each_mode(a: argparse.Namespace, scenario) -> int:
+    """Print the machine line, then one JSON line per mode: :func:`run` of ``scenario``."""
     print(f"# {time.strftime('%Y-%m-%dT%H:%M:%S')} {platform.node()} nproc={os.cpu_count()} "
           f"loadavg={' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for mode in ("sqlite", "postgres") if a.mode == "both" else (a.mode,):
-        result = run(mode, a.port, a.workers,
-                     lambda api, _env: {"clients": a.clients, **measure(api, _dictionaries(api), a.clients, a.seconds)})
-        print(json.dumps(result), flush=True)
+        print(json.dumps(run(mode, a.port, a.workers, scenario)), flush=True)
     return 0
+
+
+def main() -> int:
+    a = arguments(__doc__, 8765).parse_args()
+    return each_mode(a, lambda api, _env: {"clients": a.clients,
+                                           **measure(api, _dictionaries(api), a.clients, a.seconds)})
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import msgspec
-from sqlalchemy import Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import String, Table, bindparam, delete, func, insert, literal, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -537,21 +537,23 @@ class Projector:
                         self._inserts.drain(conn, t)
                         pks = set(conn.execute(query).scalars()) - dirty[owner.name]
                         if len(pks) > self.fan_out:
-                            self._defer(conn, owner.name, pks)
+                            self._defer(conn, owner.name, query, len(pks))
                             continue
                         dirty[owner.name] |= pks
                         found[owner.name] |= pks
             frontier = found
 
-    def _defer(self, conn: Connection, name: str, pks: set[int]) -> None:
-        """Queue records of ``name`` that nest a changed record, to render them again after this batch, a chunk
-        at a time between the batches that follow (:meth:`render_pending`): a rename that thousands of records
-        show holds up no other write. The queue commits with the batch, so none is lost."""
+    def _defer(self, conn: Connection, name: str, ids, found: int) -> None:
+        """Queue the records of ``name`` that the query ``ids`` finds (``found`` of them: records that nest a
+        changed one) to render them again after this batch, a chunk at a time between the batches that follow
+        (:meth:`render_pending`): a rename that thousands of records show holds up no other write. The queue is
+        filled by the database itself and commits with the batch, so none is lost."""
         p = self.schema.pending
-        insert_missing = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(p).on_conflict_do_nothing()
-        for chunk in chunks(sorted(pks), 10_000):
-            conn.execute(insert_missing, [{"resource": name, "id": pk} for pk in chunk])
-        log.info("projection %s: %d %s to render again after this batch", self.label, len(pks), name)
+        found_ids = ids.subquery()
+        rows = select(literal(name, String), found_ids.c[0]).select_from(found_ids).where(true())
+        conn.execute((pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(p)
+                     .from_select(["resource", "id"], rows).on_conflict_do_nothing())
+        log.info("projection %s: %d %s to render again after this batch", self.label, found, name)
 
     def render_pending(self, limit: int = PENDING_CHUNK) -> int:
         """Render again up to ``limit`` deferred records (and what nests them) in one transaction; how many
