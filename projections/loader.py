@@ -106,13 +106,17 @@ class Loader:
         t = self.schema.table(CATALOG[resource])
         return list(self._read(t, select(t.c.id).where(t.c[via] == pk).order_by(t.c.id)).scalars())
 
-    def prefetch(self, resource: str, via: str, pks: list[int], new: set[int]) -> None:
+    def prefetch(self, resource: str, via: str, pks: list[int], new: set[int], none: bool = False) -> None:
         """Find the children of many records at once (for rendering a batch).
 
         Children of records ``new`` in this batch were written in this batch
-        too, so they are looked up in it; the others with one query.
+        too, so they are looked up in it; the others with one query (none at
+        all when ``none``: the caller knows ``resource`` has no records).
         """
         found: dict[int, list[int]] = defaultdict(list)
+        if none:
+            self.kids[(resource, via)] = (set(pks), found)
+            return
         if new:
             entries = ((pk, self.cache.get((name, pk))) for name, pk in self.written if name == resource)
             written = [(pk, entry[1].get(via)) for pk, entry in entries

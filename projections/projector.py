@@ -508,12 +508,14 @@ class Projector:
                     continue
                 dirty[parent.name].add(state[via])
 
-    def _expand(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]], created: dict) -> None:
+    def _expand(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]], created: dict,
+                empty: frozenset[str] = frozenset()) -> None:
         """Add every record that nests a dirty one, transitively (fan-out).
 
         Records ``created`` in this batch (ids by family) are skipped when
         looking for referrers: whatever references them was written after
-        them, so it is in this batch (already dirty) or in a later one.
+        them, so it is in this batch (already dirty) or in a later one. So are
+        the resources known to have no records (``empty``).
         """
         frontier = {name: set(ids) for name, ids in dirty.items() if ids}
         while frontier:
@@ -527,6 +529,8 @@ class Projector:
                         found[parent] |= pks - dirty[parent]
                         dirty[parent] |= pks
                 for owner, field, kind in INCOMING.get(name, ()):
+                    if owner.name in empty:
+                        continue
                     for chunk in chunks(sorted(ids - created[CATALOG[name].family])):
                         if kind == "fk":
                             t = self.schema.table(owner)
@@ -570,9 +574,13 @@ class Projector:
             taken = {name: sorted(ids) for name, ids in dirty.items()}
             self._inserts = Inserts()
             loader = Loader(conn, self.schema, self._inserts)
+            for name, ids in taken.items():
+                loader.prefetch_states(name, set(ids))  # one query, not one per record
             created: dict[str, set[int]] = defaultdict(set)
-            self._expand(conn, loader, dirty, created)
-            self._render(conn, loader, dirty, created)
+            counts = self.schema.counts  # no record is written here: a resource counted 0 has none to look at
+            empty = frozenset(conn.execute(select(counts.c.name).where(counts.c.rows == 0)).scalars())
+            self._expand(conn, loader, dirty, created, empty)
+            self._render(conn, loader, dirty, created, empty)
             self._drain(conn)
             for name, ids in taken.items():
                 conn.execute(delete(p).where(p.c.resource == name, among(p.c.id, ids, conn.dialect.name)))
@@ -586,8 +594,10 @@ class Projector:
             position = self.catch_up(progress=progress)
         return position
 
-    def _render(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]], created: dict) -> None:
-        """Re-render the representation of every dirty record.
+    def _render(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]], created: dict,
+                empty: frozenset[str] = frozenset()) -> None:
+        """Re-render the representation of every dirty record (children of the resources in ``empty``, known
+        to have no records, are not looked for).
 
         Documents of rows still waiting to be inserted go into the insert;
         the others are updated.
@@ -597,7 +607,7 @@ class Projector:
             tables = [self.schema.table(res)] + ([self.schema.base_objects] if res.base_object else [])
             updates: dict[Table, list[dict]] = {table: [] for table in tables}
             for child, via in CHILDREN[name]:
-                loader.prefetch(child, via, sorted(ids), created[res.family])
+                loader.prefetch(child, via, sorted(ids), created[res.family], child in empty)
             loader.prefetch_targets(name, ids, MAX_DEPTH)
             for pk in sorted(ids):
                 found = loader.state(name, pk)

@@ -54,6 +54,8 @@ def test_a_rename_reaches_every_record_that_shows_it(rt, api):
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the projector in hand: no worker runs
 def test_deferred_records_are_queued_with_the_batch_and_rendered_in_chunks(rt, api):
     placed = _rack(api)
+    first = placed["assets"][0]
+    api.create("ethernets", {"base_object": first, "mac": "02:00:00:00:00:01"})
     dcs = CATALOG["data-centers"]
     rt.commands.atomic(lambda batch: rt.commands.change(dcs, rt.commands.load(dcs, placed["dc"]), {"name": "DC-new"},
                                                         None, batch))
@@ -65,3 +67,5 @@ def test_deferred_records_are_queued_with_the_batch_and_rendered_in_chunks(rt, a
     assert pending(rt) == 2 and _shown(api) == ["DC-new", "DC-old"]
     assert rt.projector.render_pending() == 2 and rt.projector.render_pending() == 0
     assert _shown(api) == ["DC-new"]
+    shown = api.get(f"/api/data-center-assets/{first}/").json  # rendered again with what it lists
+    assert [e["mac"] for e in shown["ethernet"]] == ["02:00:00:00:00:01"] and shown["disk"] == []

@@ -119,6 +119,8 @@ class InlineDispatcher:
                         break
                     self.projector.catch_up()
                     time.sleep(time.monotonic() - started)
+            except Exception:  # noqa: BLE001 - this write is applied; the queue stays for the next one
+                log.exception("rendering deferred records failed; the next write tries again")
             finally:
                 self._rendering.release()
         return reached
