@@ -77,10 +77,10 @@ def _number(conn: Connection, schema: ReadSchema) -> tuple[int, dt.datetime | No
 
 def _generation(conn: Connection, schema: ReadSchema, live: bool, name: str) -> Generation:
     number, started, since = _number(conn, schema)
-    position = conn.execute(select(schema.positions.c.position).where(schema.positions.c.name == name)).scalar()
+    position = schema.position(conn, name)
     failure = conn.execute(select(schema.failures).where(schema.failures.c.name == name)).first()
     pending = conn.execute(select(func.count()).select_from(schema.pending)).scalar()
-    return Generation(number, live, started, since, position or 0, failure and dict(failure._mapping), pending)
+    return Generation(number, live, started, since, position, failure and dict(failure._mapping), pending)
 
 
 def generations(live: Projector) -> list[Generation]:

@@ -154,8 +154,7 @@ class Projector:
         if conn is None:
             with self.engine.connect() as conn:
                 return self.position(conn)
-        p = self.positions
-        return conn.execute(select(p.c.position).where(p.c.name == self.name)).scalar() or 0
+        return self.schema.position(conn, self.name)
 
     def head(self) -> int:
         """The id of the newest event in the store."""
@@ -586,13 +585,18 @@ class Projector:
                 conn.execute(delete(p).where(p.c.resource == name, among(p.c.id, ids, conn.dialect.name)))
         return len(rows)
 
-    def settle(self, until: int | None = None, progress=None) -> int:
+    def settle(self, until: int | None = None, progress=None, pause: bool = False) -> int:
         """:meth:`catch_up`, then the deferred records a chunk at a time, each chunk after the events appended
-        meanwhile (a write waits for one chunk at most); the position."""
+        meanwhile (a write waits for one chunk at most); the position. With ``pause``, wait after each chunk as
+        long as it took (SQLite: other writers take the write lock meanwhile)."""
         position = self.catch_up(until, progress)
-        while self.render_pending():
+        while True:
+            started = time.monotonic()
+            if not self.render_pending():
+                return position
             position = self.catch_up(progress=progress)
-        return position
+            if pause:
+                time.sleep(time.monotonic() - started)
 
     def _render(self, conn: Connection, loader: Loader, dirty: dict[str, set[int]], created: dict,
                 empty: frozenset[str] = frozenset()) -> None:

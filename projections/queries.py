@@ -94,8 +94,7 @@ class ReadModel:
             kept = conn.execute(select(counts.c.rows).where(counts.c.name == res.name)).scalar()
             if kept is not None:
                 return kept
-        positions = self.schema.positions
-        position = conn.execute(select(positions.c.position).where(positions.c.name == self.projection)).scalar()
+        position = self.schema.position(conn, self.projection)
         count = self.counts.get(key, position)
         if count is None:
             count = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()

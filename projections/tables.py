@@ -297,6 +297,11 @@ class ReadSchema:
         """The table holding records of ``res`` (base-objects: the shared table)."""
         return self.base_objects if res.polymorphic else self.resources[res.name]
 
+    def position(self, conn, name: str) -> int:
+        """The id of the last event projection ``name`` applied to these tables (0: none yet)."""
+        p = self.positions
+        return conn.execute(select(p.c.position).where(p.c.name == name)).scalar() or 0
+
     @property
     def all_tables(self) -> list[Table]:
         """Every table, parents first."""

@@ -113,12 +113,7 @@ class InlineDispatcher:
         reached = self.projector.catch_up(until=position) >= position
         if self._rendering.acquire(blocking=False):
             try:
-                while True:
-                    started = time.monotonic()
-                    if not self.projector.render_pending():
-                        break
-                    self.projector.catch_up()
-                    time.sleep(time.monotonic() - started)
+                self.projector.settle(pause=True)
             except Exception:  # noqa: BLE001 - this write is applied; the queue stays for the next one
                 log.exception("rendering deferred records failed; the next write tries again")
             finally:
