@@ -19,6 +19,7 @@ from sqlalchemy import BigInteger, Integer, String, and_, cast, extract, false, 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
 
 from .tables import ReadSchema
+from .trigrams import AVAILABLE as TRIGRAMS
 
 _NUMBER = {"lte", "gte", "lt", "gt", "exact", "in", "range", "isnull"}
 _TEXT = {"startswith", "istartswith", "endswith", "iendswith", "contains", "icontains", "in", "isnull", "regex",
@@ -40,6 +41,8 @@ MAX_PATTERN = 1000
 #: Most filter values one request may send (a repeated parameter counts each value), and in one ``__in``.
 MAX_VALUES = 100
 MAX_IN = 1000
+#: SQLite: most ids a trigram index may give for a text lookup to narrow it down (:meth:`Filters._narrowed`).
+CANDIDATES = 5000
 #: Decimal filter values are compared within 10**±DECIMAL_EXPONENT.
 DECIMAL_EXPONENT = 100
 _OPERATORS = {"lt": lambda c, v: c < v, "lte": lambda c, v: c <= v, "gt": lambda c, v: c > v,
@@ -108,11 +111,13 @@ def _value(kind: str, raw: str):
 
 
 class Filters:
-    """Compiles query parameters of one list request into SQL conditions."""
+    """Compiles query parameters of one list request into SQL conditions (with ``conn``, the request's
+    connection, SQLite's trigram indexes are asked how many candidates they hold)."""
 
-    def __init__(self, schema: ReadSchema, dialect: str):
+    def __init__(self, schema: ReadSchema, dialect: str, conn=None):
         self.schema = schema
         self.dialect = dialect
+        self.conn = conn
 
     # entry point ----------------------------------------------------------
     def compile(self, res: Resource, params: dict) -> tuple[list, list[str]]:
@@ -123,7 +128,7 @@ class Filters:
         conditions, ignored, rest = [], [], {}
         tags = _all(params.get("tag"))
         if tags and res.get("tags") is not None:
-            conditions += [t.c.id.in_(self._tagged(res, name)) for name in tags]
+            conditions.append(t.c.id.in_(self._tagged(res, tags)))
         elif tags:
             ignored.append("tag")
         custom = {}
@@ -280,11 +285,16 @@ class Filters:
         return found
 
     # tags, custom fields, descendants -------------------------------------
-    def _tagged(self, res: Resource, name: str):
+    def _tagged(self, res: Resource, names: list[str]):
+        """Ids of ``res``'s family that have every tag of ``names``: intersected inside the tag index, the first
+        tag's ids probed for each other tag (the record table is consulted once, for the ids they share)."""
         tags = self.schema.tags
-        if "\x00" in name:
+        if any("\x00" in name for name in names):
             return select(tags.c.object_id).where(false())
-        return select(tags.c.object_id).where(tags.c.family == res.family, tags.c.name == name)
+        first, *others = dict.fromkeys(names)
+        return select(tags.c.object_id).where(tags.c.family == res.family, tags.c.name == first, *(
+            tags.c.object_id.in_(select(tags.c.object_id).where(tags.c.family == res.family, tags.c.name == name))
+            for name in others))
 
     def _custom(self, res: Resource, attribute: str, values: list[str]):
         """Ids of records whose custom field ``attribute`` has one of ``values``."""
@@ -363,13 +373,32 @@ class Filters:
             return getattr(col, lookup)(raw, autoescape=True)
         insensitive = lookup.startswith("i")
         op = lookup[1:] if insensitive else lookup
+        size = len(raw)
         if insensitive:
             method = {"startswith": col.istartswith, "endswith": col.iendswith, "contains": col.icontains}[op]
-            return method(raw, autoescape=True)
-        if op == "contains":  # SQLite's LIKE ignores case: compare bytes instead
-            return func.instr(col, raw) > 0
-        size = len(raw)
-        return func.substr(col, 1 if op == "startswith" else -size, size) == raw if size else col.is_not(None)
+            condition = method(raw, autoescape=True)
+        elif op == "contains":  # SQLite's LIKE ignores case: compare bytes instead
+            condition = func.instr(col, raw) > 0
+        elif not size:
+            return col.is_not(None)
+        elif op == "endswith":
+            condition = func.substr(col, -size, size) == raw
+        else:
+            upper = _successor(raw)  # the range lets the column's index find the candidates
+            return and_(col >= raw, *([col < upper] if upper else []), func.substr(col, 1, size) == raw)
+        return self._narrowed(col, raw, condition) if op != "startswith" else condition
+
+    def _narrowed(self, col, raw: str, condition):
+        """``condition`` (a text in ``col``), within the ids that the table's trigram index gives for ``raw`` when
+        they are fewer than :data:`CANDIDATES` (more are cheaper to scan for than to look up one by one)."""
+        table = getattr(col, "table", None)
+        index = self.schema.trigrams.get(getattr(table, "name", None))
+        if self.conn is None or not TRIGRAMS or index is None or col.name not in index.columns or len(raw) < 3:
+            return condition
+        probe = select(func.count()).select_from(index.ids(col.name, raw, CANDIDATES).subquery())
+        if self.conn.execute(probe).scalar() >= CANDIDATES:
+            return condition
+        return and_(table.c.id.in_(index.ids(col.name, raw)), condition)
 
 
 def _either(t, clauses: list):
@@ -380,6 +409,18 @@ def _either(t, clauses: list):
     if len(clauses) == 1:
         return clauses[0]
     return t.c.id.in_(union_all(*(select(t.c.id).where(c) for c in clauses)))
+
+
+def _successor(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix`` in code point (SQLite's byte) order; None
+    when there is none."""
+    chars = list(prefix)
+    while chars:
+        point = ord(chars.pop()) + 1
+        point = 0xE000 if point == 0xD800 else point  # surrogates are not characters
+        if point <= 0x10FFFF:
+            return "".join(chars) + chr(point)
+    return None
 
 
 def _fits(col, value) -> bool:

@@ -30,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from .projector import BATCH, Projector
 from .tables import ReadSchema
+from .trigrams import listed
 
 NEXT = "next_"
 #: The tables of the generation a switch-over retired, until they are dropped (PostgreSQL).
@@ -65,7 +66,7 @@ class Generation:
 
 
 def _tables(conn: Connection, prefix: str) -> list[str]:
-    return sorted(t for t in inspect(conn).get_table_names() if t.startswith(prefix + LIVE_TABLES))
+    return sorted(t for t in listed(inspect(conn).get_table_names()) if t.startswith(prefix + LIVE_TABLES))
 
 
 def _number(conn: Connection, schema: ReadSchema) -> tuple[int, dt.datetime | None, dt.datetime | None]:
@@ -193,16 +194,16 @@ def _rename(conn: Connection, names: list[str], to) -> None:
 
 
 def _sqlite_switch(conn: Connection, names: list[str]) -> None:
-    """Rename the tables ``names`` (``next_read_*``) and their indexes to the live names. SQLite renames no
-    index, and each table rename rewrites the whole schema: the indexes are dropped first (a smaller schema
-    renames faster), then made again under the live names."""
-    listed = ", ".join(f"'{name}'" for name in names)  # our own table names: nothing to escape
-    indexes = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                                f"AND tbl_name IN ({listed})")).all()
-    for index, _sql in indexes:
-        conn.execute(text(f"DROP INDEX {conn.dialect.identifier_preparer.quote(index)}"))
+    """Rename the tables ``names`` (``next_read_*``, trigram indexes included) and their indexes and triggers to
+    the live names. SQLite renames no index or trigger, and each table rename rewrites the whole schema: they
+    are dropped first (a smaller schema renames faster), then made again under the live names."""
+    tables = ", ".join(f"'{name}'" for name in names)  # our own table names: nothing to escape
+    made = conn.execute(text("SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                             f"AND sql IS NOT NULL AND tbl_name IN ({tables})")).all()
+    for kind, name, _sql in made:
+        conn.execute(text(f"DROP {kind.upper()} {conn.dialect.identifier_preparer.quote(name)}"))
     _rename(conn, names, lambda name: name.removeprefix(NEXT))
-    for _index, sql in indexes:
+    for _kind, _name, sql in made:
         conn.execute(text(_live_name(sql)))
 
 

@@ -20,7 +20,6 @@ class ReadModel:
     def __init__(self, engine: Engine, schema: ReadSchema, projection: str = "main"):
         self.engine = engine
         self.schema = schema
-        self.filters = Filters(schema, engine.dialect.name)
         #: the projection whose position dates the kept counts (:mod:`.counts`)
         self.projection = projection
         self.counts = Counts()
@@ -68,12 +67,12 @@ class ReadModel:
         reverse order.
         """
         t = self.schema.table(res)
-        conditions, ignored = self.filters.compile(res, params)
-        conditions += [t.c[k] == v for k, v in (scope or {}).items()]
-        if regions is not None and res.region_column:
-            conditions.append(among(t.c[res.region_column], sorted(regions), self.engine.dialect.name))
-        keys = self.ordering(res, t, last(params.get("ordering")))
         with self.engine.connect() as conn:
+            conditions, ignored = Filters(self.schema, self.engine.dialect.name, conn).compile(res, params)
+            conditions += [t.c[k] == v for k, v in (scope or {}).items()]
+            if regions is not None and res.region_column:
+                conditions.append(among(t.c[res.region_column], sorted(regions), self.engine.dialect.name))
+            keys = self.ordering(res, t, last(params.get("ordering")))
             count = self._count(conn, res, t, conditions, count_key(res.name, params, scope, regions))
             backwards = offset > count // 2
             if backwards:

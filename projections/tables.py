@@ -38,17 +38,25 @@ from commands.catalog import migrations
 from commands.catalog.fields import SCALAR_KINDS, Field
 from commands.validation import TAG_LENGTH
 
+from .trigrams import AVAILABLE as TRIGRAMS
+from .trigrams import Trigrams, listed
+
 log = logging.getLogger("ralph_es.projector")
 
 
-#: The shape of the read tables beyond the catalogue (2: rows carry their stream version; 3: integers wider than
-#: SQLite's as text there); part of the fingerprint.
-LAYOUT = 3
+#: The shape of the read tables beyond the catalogue, per dialect (2: rows carry their stream version; 3: integers
+#: wider than SQLite's as text there; 4, SQLite: ids are the rowids); part of the fingerprint.
+LAYOUT = {"postgresql": 3, "sqlite": 4}
+
+#: A record's id: on SQLite an ``INTEGER PRIMARY KEY``, i.e. the rowid itself (a ``BIGINT`` key is a second
+#: index beside the rowid: every look-up by id walks both, and an index on another column is not in id order).
+RECORD_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def catalogue_fingerprint() -> str:
-    """A digest of the catalogue and its migrations, from which every read table and document follows."""
-    return hashlib.sha256(repr((LAYOUT, RESOURCES, migrations.MIGRATIONS)).encode()).hexdigest()[:32]
+def catalogue_fingerprint(dialect: str) -> str:
+    """A digest of the catalogue, its migrations and ``dialect``'s layout, from which every read table and document
+    follows."""
+    return hashlib.sha256(repr((LAYOUT[dialect], RESOURCES, migrations.MIGRATIONS)).encode()).hexdigest()[:32]
 
 
 def among(column, ids, dialect: str):
@@ -139,13 +147,16 @@ class ReadSchema:
     def __init__(self, prefix: str = ""):
         self.prefix = prefix
         self.metadata = MetaData()
-        self.postgresql_indexes: list[Index] = []
+        #: index name -> the only dialect it is made on
+        self.dialect_indexes: dict[str, str] = {}
+        #: SQLite: the trigram index of a table's text filter columns, by table name (:mod:`.trigrams`)
+        self.trigrams: dict[str, Trigrams] = {}
         self.resources = {r.name: self._resource_table(r) for r in RESOURCES if not r.polymorphic}
         self.links = {(r.name, f.name): self._link_table(r, f)
                       for r in RESOURCES if not r.polymorphic for f in r.stored_fields if f.kind == "m2m"}
         self.base_objects = Table(
             f"{prefix}read_base_objects", self.metadata,
-            Column("id", BigInteger, primary_key=True, autoincrement=False),
+            Column("id", RECORD_ID, primary_key=True, autoincrement=False),
             Column("resource", String(64), nullable=False, index=True),
             Column("service_env", BigInteger, index=True),
             Column("parent", BigInteger, index=True),
@@ -153,6 +164,7 @@ class ReadSchema:
             Column("doc", LargeBinary, nullable=False),
             Column("stream_version", Integer, nullable=False),
         )
+        self._id_index(self.base_objects)
         self.tags = Table(
             f"{prefix}read_tags", self.metadata,
             Column("family", String(64), primary_key=True),
@@ -207,7 +219,7 @@ class ReadSchema:
 
     def _resource_table(self, res: Resource) -> Table:
         name = self.prefix + table_name(res)
-        cols = [Column("id", BigInteger, primary_key=True, autoincrement=False)]
+        cols = [Column("id", RECORD_ID, primary_key=True, autoincrement=False)]
         for f in column_fields(res):
             indexed = f.kind == "fk" or f.name in res.filter_fields or f.name in res.ordering
             cols.append(Column(f.name, _TYPES[f.kind](f), index=indexed))
@@ -216,20 +228,32 @@ class ReadSchema:
                  Column("doc", LargeBinary, nullable=False),
                  Column("stream_version", Integer, nullable=False)]
         table = Table(name, self.metadata, *cols)
-        for f in column_fields(res):
-            if f.kind in ("string", "mac") and f.name in res.filter_fields:
-                self._text_indexes(table, f.name)
+        self._id_index(table)
+        texts = tuple(f.name for f in column_fields(res) if f.kind in ("string", "mac") and f.name in res.filter_fields)
+        for column in texts:
+            self._text_indexes(table, column)
+        if texts:
+            self.trigrams[name] = Trigrams(name, texts)
         return table
+
+    def _only(self, dialect: str, *indexes: Index) -> None:
+        for index in indexes:
+            index.ddl_if(dialect=dialect)
+            self.dialect_indexes[index.name] = dialect
+
+    def _id_index(self, table: Table) -> None:
+        """SQLite: the ids alone, narrow rows for an offset to walk (the rowid order is the table's wide rows)."""
+        self._only("sqlite", Index(f"ix_{table.name}_id", table.c.id))
 
     def _text_indexes(self, table: Table, column: str) -> None:
         """PostgreSQL: trigram GIN for (i)contains / (i)endswith; byte-order btrees for (i)startswith."""
         lower = func.lower(table.c[column]).label(f"lower_{column}")
-        self.postgresql_indexes += [index.ddl_if(dialect="postgresql") for index in (
-            Index(f"ix_{table.name}_{column}_trgm", table.c[column], postgresql_using="gin",
-                  postgresql_ops={column: "gin_trgm_ops"}),
-            Index(f"ix_{table.name}_{column}_prefix", table.c[column], postgresql_ops={column: "text_pattern_ops"}),
-            Index(f"ix_{table.name}_{column}_iprefix", lower, postgresql_ops={lower.name: "text_pattern_ops"}),
-        )]
+        self._only("postgresql",
+                   Index(f"ix_{table.name}_{column}_trgm", table.c[column], postgresql_using="gin",
+                         postgresql_ops={column: "gin_trgm_ops"}),
+                   Index(f"ix_{table.name}_{column}_prefix", table.c[column],
+                         postgresql_ops={column: "text_pattern_ops"}),
+                   Index(f"ix_{table.name}_{column}_iprefix", lower, postgresql_ops={lower.name: "text_pattern_ops"}))
 
     def _link_table(self, res: Resource, f: Field) -> Table:
         name = f"{self.prefix}{table_name(res)}__{f.name}"
@@ -249,12 +273,12 @@ class ReadSchema:
         On PostgreSQL also the trigram extension that text indexes use.
         """
         postgresql = engine.dialect.name == "postgresql"
-        listed = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()" if postgresql
-                  else "SELECT name FROM sqlite_master WHERE type = 'index'")
-        fingerprint = catalogue_fingerprint()
+        indexes = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()" if postgresql
+                   else "SELECT name FROM sqlite_master WHERE type = 'index'")
+        fingerprint = catalogue_fingerprint(engine.dialect.name)
         with engine.connect() as conn:
-            tables = set(inspect(conn).get_table_names())
-            skipped = set(conn.execute(text(listed)).scalars())
+            tables = set(listed(inspect(conn).get_table_names()))
+            skipped = set(conn.execute(text(indexes)).scalars())
             made_for = (conn.execute(select(self.catalogue.c.fingerprint)).scalars().all()
                         if self.catalogue.name in tables else None)
         ours = sorted(t for t in tables if t.startswith(f"{self.prefix}read_"))
@@ -265,10 +289,11 @@ class ReadSchema:
             with engine.begin() as conn:
                 self.drop(conn, ours)
             tables -= set(ours)
-        if not postgresql:
-            skipped |= {index.name for index in self.postgresql_indexes}
+        skipped |= {name for name, dialect in self.dialect_indexes.items() if dialect != engine.dialect.name}
         wanted = [index for table in self.metadata.sorted_tables for index in table.indexes]
-        if not (tables >= {t.name for t in self.metadata.sorted_tables} and all(i.name in skipped for i in wanted)):
+        trigrams = [] if postgresql or not TRIGRAMS else [t for t in self.trigrams.values() if t.name not in tables]
+        if not (tables >= {t.name for t in self.metadata.sorted_tables} and all(i.name in skipped for i in wanted)
+                and not trigrams):
             if postgresql:
                 with engine.begin() as conn:
                     conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -277,11 +302,19 @@ class ReadSchema:
                 for index in wanted:
                     if index.name not in skipped:
                         conn.execute(CreateIndex(index, if_not_exists=True))  # another process may be first
+                self._make_trigrams(conn, trigrams)
         if made_for != [fingerprint]:
             with engine.begin() as conn:
                 conn.execute(self.catalogue.delete())
                 conn.execute(self.catalogue.insert().values(fingerprint=fingerprint))
         return reset
+
+    @staticmethod
+    def _make_trigrams(conn, trigrams: list[Trigrams]) -> None:
+        """Make (and fill) those of ``trigrams`` that another process has not made meanwhile."""
+        present = set(inspect(conn).get_table_names()) if trigrams else set()
+        for statement in (s for t in trigrams if t.name not in present for s in t.ddl()):
+            conn.exec_driver_sql(statement)
 
     @staticmethod
     def drop(conn, names: list[str]) -> None:

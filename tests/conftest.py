@@ -278,12 +278,14 @@ def api(rt, client) -> Api:
 
 
 def snapshot(rt: Runtime) -> dict:
-    """Every row of every read table, in a comparable form, and the position."""
-    from sqlalchemy import select
+    """Every row of every read table (SQLite's trigram indexes included), in a comparable form, and the position."""
+    from sqlalchemy import select, text
 
+    trigrams = rt.schema.trigrams.values() if rt.settings.embedded else ()
     with rt.read_engine.connect() as conn:
         return {t.name: sorted(tuple(r) for r in conn.execute(select(t)))
                 for t in rt.schema.all_tables if t.name not in ("read_positions", "read_generation", "read_catalogue")} | {
+            t.name: sorted(tuple(r) for r in conn.execute(text(f'SELECT rowid, * FROM "{t.name}"'))) for t in trigrams} | {
             "position": rt.projector.position()}
 
 

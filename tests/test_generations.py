@@ -64,7 +64,7 @@ def test_a_switch_over_cut_short_before_its_tidying_is_finished_by_the_next_star
 
 def test_generation_table_and_index_names_fit_postgresql():
     tables = [t.name for t in next_schema().all_tables]
-    indexes = [i.name for i in next_schema().postgresql_indexes] + [
+    indexes = list(next_schema().dialect_indexes) + [
         str(i.name) for t in next_schema().all_tables for i in t.indexes]
     assert max(len(n) + len("_pkey") for n in tables) <= 63 and max(map(len, indexes)) <= 63  # else truncated
     live = {t.name for t in default_schema().all_tables}
