@@ -17,7 +17,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import msgspec
-from sqlalchemy import String, Table, bindparam, delete, func, insert, literal, select, text, true, update
+from sqlalchemy import String, bindparam, delete, func, insert, literal, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -101,7 +101,7 @@ def _base_object_row(res: Resource, state: dict) -> dict:
     """Columns of the shared ``base_objects`` row of a record."""
     return {"resource": res.name, "service_env": state.get("service_env"), "parent": state.get("parent"),
             "created": _column_value("datetime", state.get("created")),
-            "modified": _column_value("datetime", state.get("modified")), "stream_version": state.get(VERSION, 0)}
+            "modified": _column_value("datetime", state.get("modified"))}
 
 
 #: Where a read row's state keeps the version of the record's stream it reflects (the ETag).
@@ -450,7 +450,7 @@ class Projector:
                     add(self.schema.tags, {"family": res.family, "object_id": pk, "name": n, "position": i},
                         (res.family, pk, i))
         if res.base_object:
-            add(self.schema.base_objects, {"id": pk, "doc": b"{}", **_base_object_row(res, state)}, pk)
+            add(self.schema.base_objects, {"id": pk, **_base_object_row(res, state)}, pk)
 
     def _drain(self, conn: Connection) -> None:
         """Insert every queued row (before a statement that reads or changes them)."""
@@ -604,12 +604,16 @@ class Projector:
         to have no records, are not looked for).
 
         Documents of rows still waiting to be inserted go into the insert;
-        the others are updated.
+        the others are updated. A base object's document is its own type's.
         """
+        for name in [name for name in dirty if CATALOG[name].polymorphic]:
+            for pk in dirty.pop(name):
+                found = loader.state(name, pk)
+                if found is not None:
+                    dirty.setdefault(found[0].name, set()).add(pk)
         for name, ids in dirty.items():
             res = CATALOG[name]
-            tables = [self.schema.table(res)] + ([self.schema.base_objects] if res.base_object else [])
-            updates: dict[Table, list[dict]] = {table: [] for table in tables}
+            table, updates = self.schema.table(res), []
             for child, via in CHILDREN[name]:
                 loader.prefetch(child, via, sorted(ids), created[res.family], child in empty)
             loader.prefetch_targets(name, ids, MAX_DEPTH)
@@ -618,13 +622,11 @@ class Projector:
                 if found is None:
                     continue
                 doc = _encode(render(res, pk, found[1], loader))
-                for table in tables:
-                    waiting = self._inserts.waiting(table, pk)
-                    if waiting is None:
-                        updates[table].append({"b_pk": pk, "b_doc": doc})
-                    else:
-                        waiting["doc"] = doc
-            for table, rows in updates.items():
-                if rows:
-                    conn.execute(update(table).where(table.c.id == bindparam("b_pk")).values(doc=bindparam("b_doc")),
-                                 rows)
+                waiting = self._inserts.waiting(table, pk)
+                if waiting is None:
+                    updates.append({"b_pk": pk, "b_doc": doc})
+                else:
+                    waiting["doc"] = doc
+            if updates:
+                conn.execute(update(table).where(table.c.id == bindparam("b_pk")).values(doc=bindparam("b_doc")),
+                             updates)

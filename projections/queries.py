@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select, union_all
 from sqlalchemy.engine import Engine
 
 from commands.catalog import CATALOG, Resource
@@ -27,17 +29,24 @@ class ReadModel:
     # single records -----------------------------------------------------
     def detail(self, res: Resource, pk: int) -> bytes | None:
         """The stored representation of one record, or None."""
-        t = self.schema.table(res)
-        with self.engine.connect() as conn:
-            return conn.execute(select(t.c.doc).where(t.c.id == pk).execution_options(binary=True)).scalar()
+        found = self.tagged(res, pk)
+        return None if found is None else found[0]
 
     def tagged(self, res: Resource, pk: int) -> tuple[bytes, int] | None:
         """(representation, stream version) of one record, or None."""
-        t = self.schema.table(res)
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.c.doc, t.c.stream_version).where(t.c.id == pk)
-                               .execution_options(binary=True)).first()
+            t = self._home(conn, res, pk)
+            row = None if t is None else conn.execute(select(t.c.doc, t.c.stream_version).where(t.c.id == pk)
+                                                      .execution_options(binary=True)).first()
         return None if row is None else (row.doc, row.stream_version)
+
+    def _home(self, conn, res: Resource, pk: int) -> Table | None:
+        """The table holding record ``pk``'s document: a base object's is its own type's (None: no such record)."""
+        if not res.polymorphic:
+            return self.schema.table(res)
+        bo = self.schema.base_objects
+        name = conn.execute(select(bo.c.resource).where(bo.c.id == pk)).scalar()
+        return None if name is None else self.schema.table(CATALOG[name])
 
     def state(self, res: Resource, pk: int) -> dict | None:
         """The stored values of one record (e.g. a user for authentication)."""
@@ -81,9 +90,27 @@ class ReadModel:
                 return count, [], ignored
             # deferred join: the offset walks narrow (indexed) rows, documents are read for the page only
             ids = select(t.c.id).where(*conditions).order_by(*_clauses(keys, backwards)).limit(limit).offset(offset)
-            docs = conn.execute(select(t.c.doc).where(t.c.id.in_(ids)).order_by(*_clauses(keys))
-                                .execution_options(binary=True)).scalars().all()
+            if res.polymorphic:
+                docs = self._documents(conn, conn.execute(select(t.c.id, t.c.resource).where(t.c.id.in_(ids))
+                                                          .order_by(*_clauses(keys))).all())
+            else:
+                docs = conn.execute(select(t.c.doc).where(t.c.id.in_(ids)).order_by(*_clauses(keys))
+                                    .execution_options(binary=True)).scalars().all()
         return count, docs, ignored
+
+    def _documents(self, conn, page: list) -> list[bytes]:
+        """The documents of the base objects ``page`` ((id, resource) rows, in order), each read from its type's
+        table: one statement for them all."""
+        by_type: dict[str, list[int]] = defaultdict(list)
+        for pk, name in page:
+            by_type[name].append(pk)
+        queries = [select(tt.c.id, tt.c.doc).where(among(tt.c.id, pks, self.engine.dialect.name))
+                   for name, pks in by_type.items() for tt in [self.schema.table(CATALOG[name])]]
+        if not queries:
+            return []
+        query = queries[0] if len(queries) == 1 else union_all(*queries)
+        found = dict(conn.execute(query.execution_options(binary=True)).all())
+        return [found[pk] for pk, _name in page if pk in found]  # (one deleted in between is left out)
 
     def _count(self, conn, res: Resource, t, conditions: list, key) -> int:
         """Rows matching ``conditions``: without any, the projector's count (when it has one); else the count

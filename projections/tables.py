@@ -44,19 +44,19 @@ from .trigrams import Trigrams, listed
 log = logging.getLogger("ralph_es.projector")
 
 
-#: The shape of the read tables beyond the catalogue, per dialect (2: rows carry their stream version; 3: integers
-#: wider than SQLite's as text there; 4, SQLite: ids are the rowids); part of the fingerprint.
-LAYOUT = {"postgresql": 3, "sqlite": 4}
+#: The shape of the read tables beyond the catalogue (2: rows carry their stream version; 3: integers wider than
+#: SQLite's as text there; 4: base objects' documents are their own type's, SQLite's ids are the rowids); part of
+#: the fingerprint.
+LAYOUT = 4
 
 #: A record's id: on SQLite an ``INTEGER PRIMARY KEY``, i.e. the rowid itself (a ``BIGINT`` key is a second
 #: index beside the rowid: every look-up by id walks both, and an index on another column is not in id order).
 RECORD_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def catalogue_fingerprint(dialect: str) -> str:
-    """A digest of the catalogue, its migrations and ``dialect``'s layout, from which every read table and document
-    follows."""
-    return hashlib.sha256(repr((LAYOUT[dialect], RESOURCES, migrations.MIGRATIONS)).encode()).hexdigest()[:32]
+def catalogue_fingerprint() -> str:
+    """A digest of the catalogue and its migrations, from which every read table and document follows."""
+    return hashlib.sha256(repr((LAYOUT, RESOURCES, migrations.MIGRATIONS)).encode()).hexdigest()[:32]
 
 
 def among(column, ids, dialect: str):
@@ -142,6 +142,8 @@ class ReadSchema:
     Every resource table holds ``id``, one column per scalar or foreign key
     field, ``created``/``modified``, the record's stored values (``state``,
     JSON) and the pre-rendered GET representation (``doc``, JSON bytes).
+    ``base_objects`` lists every BaseObject with its type and the columns
+    base-objects filters on; its documents are those of its type's table.
     """
 
     def __init__(self, prefix: str = ""):
@@ -161,8 +163,6 @@ class ReadSchema:
             Column("service_env", BigInteger, index=True),
             Column("parent", BigInteger, index=True),
             Column("created", DateTime), Column("modified", DateTime),
-            Column("doc", LargeBinary, nullable=False),
-            Column("stream_version", Integer, nullable=False),
         )
         self._id_index(self.base_objects)
         self.tags = Table(
@@ -275,7 +275,7 @@ class ReadSchema:
         postgresql = engine.dialect.name == "postgresql"
         indexes = ("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()" if postgresql
                    else "SELECT name FROM sqlite_master WHERE type = 'index'")
-        fingerprint = catalogue_fingerprint(engine.dialect.name)
+        fingerprint = catalogue_fingerprint()
         with engine.connect() as conn:
             tables = set(listed(inspect(conn).get_table_names()))
             skipped = set(conn.execute(text(indexes)).scalars())

@@ -197,6 +197,9 @@ def test_base_objects_are_polymorphic(api, inventory):
     assert by_id[pk]["url"] == f"{H}/api/data-center-assets/{pk}/"
     assert by_id[inventory["se_prod"]]["object_type"] == "serviceenvironment"
     assert sorted(by_id) == sorted([pk, inventory["se_prod"], inventory["se_test"]])
+    assert [item["id"] for item in listing["results"]] == sorted(by_id)  # two types' documents, one order
+    backwards = api.get("/api/base-objects/", params={"ordering": "-id", "limit": "2"}).json["results"]
+    assert [item["id"] for item in backwards] == sorted(by_id, reverse=True)[:2]
     assert api.get("/api/base-objects/", params={"service_env": str(inventory["se_prod"])}).json["count"] == 1
     assert api.get("/api/base-objects/999999/").status_code == 404
     assert api.post("/api/base-objects/", {}).status_code == 405
