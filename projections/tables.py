@@ -45,9 +45,9 @@ log = logging.getLogger("ralph_es.projector")
 
 
 #: The shape of the read tables beyond the catalogue (2: rows carry their stream version; 3: integers wider than
-#: SQLite's as text there; 4: base objects' documents are their own type's, SQLite's ids are the rowids); part of
+#: SQLite's as text there; 4: SQLite's ids are the rowids; 5: base objects' documents are their own type's); part of
 #: the fingerprint.
-LAYOUT = 4
+LAYOUT = 5
 
 #: A record's id: on SQLite an ``INTEGER PRIMARY KEY``, i.e. the rowid itself (a ``BIGINT`` key is a second
 #: index beside the rowid: every look-up by id walks both, and an index on another column is not in id order).
