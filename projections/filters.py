@@ -19,7 +19,6 @@ from sqlalchemy import BigInteger, Integer, String, and_, cast, extract, false, 
 from commands.catalog import BASE_OBJECT_TYPES, CATALOG, RESOURCES, Resource
 
 from .tables import ReadSchema
-from .trigrams import AVAILABLE as TRIGRAMS
 
 _NUMBER = {"lte", "gte", "lt", "gt", "exact", "in", "range", "isnull"}
 _TEXT = {"startswith", "istartswith", "endswith", "iendswith", "contains", "icontains", "in", "isnull", "regex",
@@ -393,7 +392,7 @@ class Filters:
         they are fewer than :data:`CANDIDATES` (more are cheaper to scan for than to look up one by one)."""
         table = getattr(col, "table", None)
         index = self.schema.trigrams.get(getattr(table, "name", None))
-        if self.conn is None or not TRIGRAMS or index is None or col.name not in index.columns or len(raw) < 3:
+        if self.conn is None or index is None or col.name not in index.columns or len(raw) < 3:
             return condition
         probe = select(func.count()).select_from(index.ids(col.name, raw, CANDIDATES).subquery())
         if self.conn.execute(probe).scalar() >= CANDIDATES:

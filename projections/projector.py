@@ -65,10 +65,13 @@ def _incoming_edges() -> dict[str, list[tuple[Resource, str, str]]]:
 
 
 def _reverse_edges() -> dict[str, list[tuple[Resource, str, bool]]]:
-    """For each child resource, the (parent, via field, match family) triples that list it."""
+    """For each child resource, the (parent, via field, match family) triples that list it (a base object's
+    document is its own type's: the polymorphic resource renders none)."""
     edges: dict[str, list] = defaultdict(list)
     for parent in RESOURCES:
-        if parent.has_custom_fields and not parent.polymorphic:
+        if parent.polymorphic:
+            continue
+        if parent.has_custom_fields:
             edges["customfieldvalues"].append((parent, "object_id", True))
         for f in parent.fields:
             if f.kind == "reverse" and f.target in CATALOG:
@@ -604,13 +607,8 @@ class Projector:
         to have no records, are not looked for).
 
         Documents of rows still waiting to be inserted go into the insert;
-        the others are updated. A base object's document is its own type's.
+        the others are updated.
         """
-        for name in [name for name in dirty if CATALOG[name].polymorphic]:
-            for pk in dirty.pop(name):
-                found = loader.state(name, pk)
-                if found is not None:
-                    dirty.setdefault(found[0].name, set()).add(pk)
         for name, ids in dirty.items():
             res = CATALOG[name]
             table, updates = self.schema.table(res), []

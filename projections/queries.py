@@ -104,8 +104,8 @@ class ReadModel:
         by_type: dict[str, list[int]] = defaultdict(list)
         for pk, name in page:
             by_type[name].append(pk)
-        queries = [select(tt.c.id, tt.c.doc).where(among(tt.c.id, pks, self.engine.dialect.name))
-                   for name, pks in by_type.items() for tt in [self.schema.table(CATALOG[name])]]
+        tables = [(self.schema.table(CATALOG[name]), pks) for name, pks in by_type.items()]
+        queries = [select(tt.c.id, tt.c.doc).where(among(tt.c.id, pks, self.engine.dialect.name)) for tt, pks in tables]
         if not queries:
             return []
         query = queries[0] if len(queries) == 1 else union_all(*queries)

@@ -151,7 +151,8 @@ class ReadSchema:
         self.metadata = MetaData()
         #: index name -> the only dialect it is made on
         self.dialect_indexes: dict[str, str] = {}
-        #: SQLite: the trigram index of a table's text filter columns, by table name (:mod:`.trigrams`)
+        #: SQLite: the trigram index of a table's text filter columns, by table name (:mod:`.trigrams`; none when
+        #: the library lacks the trigram tokenizer)
         self.trigrams: dict[str, Trigrams] = {}
         self.resources = {r.name: self._resource_table(r) for r in RESOURCES if not r.polymorphic}
         self.links = {(r.name, f.name): self._link_table(r, f)
@@ -232,7 +233,7 @@ class ReadSchema:
         texts = tuple(f.name for f in column_fields(res) if f.kind in ("string", "mac") and f.name in res.filter_fields)
         for column in texts:
             self._text_indexes(table, column)
-        if texts:
+        if texts and TRIGRAMS:
             self.trigrams[name] = Trigrams(name, texts)
         return table
 
@@ -291,7 +292,7 @@ class ReadSchema:
             tables -= set(ours)
         skipped |= {name for name, dialect in self.dialect_indexes.items() if dialect != engine.dialect.name}
         wanted = [index for table in self.metadata.sorted_tables for index in table.indexes]
-        trigrams = [] if postgresql or not TRIGRAMS else [t for t in self.trigrams.values() if t.name not in tables]
+        trigrams = [] if postgresql else [t for t in self.trigrams.values() if t.name not in tables]
         if not (tables >= {t.name for t in self.metadata.sorted_tables} and all(i.name in skipped for i in wanted)
                 and not trigrams):
             if postgresql:
