@@ -2,8 +2,8 @@
 taken away) counts from the very next request, whatever the projection lag.
 
 Users and groups are read from their event streams and kept per process with their stream version; every
-look-up first asks the store for the current versions of the user and its groups (one indexed query) and
-reads again only what changed.
+look-up first asks the store for the current versions of the user and its groups (one statement, prepared on
+PostgreSQL) and reads again only what changed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Engine
 
 from .catalog import CATALOG
 from .handlers import Commands
@@ -44,9 +45,15 @@ class Principal:
 class Principals:
     """Users and their groups' permissions from the event store, cached by stream version."""
 
-    def __init__(self, commands: Commands):
+    def __init__(self, commands: Commands, engine: Engine | None = None):
+        """``engine``: where stream versions are read (a reader in autocommit; default: the store's)."""
         self.commands = commands
         self.store = commands.store
+        self.engine = engine or self.store.recorder.datastore.engine
+        events = self.store.recorder.events_record_cls.__table__
+        self._latest = (select(events.c.originator_id, func.max(events.c.originator_version))
+                        .where(events.c.originator_id.in_(bindparam("ids", expanding=True)))
+                        .group_by(events.c.originator_id).execution_options(prepare=True))
         self._streams: dict[UUID, tuple[int, dict | None]] = {}
         self._mutex = threading.Lock()
 
@@ -112,14 +119,8 @@ class Principals:
         return cached[1]
 
     def _versions(self, ids: list[UUID]) -> dict[UUID, int]:
-        events = self.store.recorder.events_record_cls.__table__
-        query = select(events.c.originator_id, func.max(events.c.originator_version)).where(
-            events.c.originator_id.in_(ids)).group_by(events.c.originator_id)
-        engine = self.store.recorder.datastore.engine
-        with engine.connect() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement: no BEGIN/ROLLBACK round trips
-            return {UUID(str(row[0])): row[1] for row in conn.execute(query)}
+        with self.engine.connect() as conn:
+            return {UUID(str(row[0])): row[1] for row in conn.execute(self._latest, {"ids": ids})}
 
     def _load(self, aggregate_id: UUID) -> dict | None:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import msgspec
-from sqlalchemy import Table, func, select, union_all
+from sqlalchemy import Select, Table, bindparam, func, select, union_all
 from sqlalchemy.engine import Engine
 
 from commands.catalog import CATALOG, Resource
@@ -25,6 +25,7 @@ class ReadModel:
         #: the projection whose position dates the kept counts (:mod:`.counts`)
         self.projection = projection
         self.counts = Counts()
+        self._lookups: dict[tuple, Select] = {}
 
     # single records -----------------------------------------------------
     def detail(self, res: Resource, pk: int) -> bytes | None:
@@ -36,8 +37,7 @@ class ReadModel:
         """(representation, stream version) of one record, or None."""
         with self.engine.connect() as conn:
             t = self._home(conn, res, pk)
-            row = None if t is None else conn.execute(select(t.c.doc, t.c.stream_version).where(t.c.id == pk)
-                                                      .execution_options(binary=True)).first()
+            row = None if t is None else conn.execute(self._by_id(t, t.c.doc, t.c.stream_version), {"pk": pk}).first()
         return None if row is None else (row.doc, row.stream_version)
 
     def _home(self, conn, res: Resource, pk: int) -> Table | None:
@@ -45,8 +45,17 @@ class ReadModel:
         if not res.polymorphic:
             return self.schema.table(res)
         bo = self.schema.base_objects
-        name = conn.execute(select(bo.c.resource).where(bo.c.id == pk)).scalar()
+        name = conn.execute(self._by_id(bo, bo.c.resource), {"pk": pk}).scalar()
         return None if name is None else self.schema.table(CATALOG[name])
+
+    def _by_id(self, table: Table, *columns) -> Select:
+        """``columns`` of the row of ``table`` whose id is the parameter ``pk``: built once, prepared on
+        PostgreSQL (its plan is the same for every id)."""
+        key = (table.name, *(c.name for c in columns))
+        if key not in self._lookups:
+            self._lookups[key] = (select(*columns).where(table.c.id == bindparam("pk"))
+                                  .execution_options(binary=True, prepare=True))
+        return self._lookups[key]
 
     def state(self, res: Resource, pk: int) -> dict | None:
         """The stored values of one record (e.g. a user for authentication)."""

@@ -61,15 +61,14 @@ def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) ->
         psycopg = "+psycopg" in url
         connect_args = {"connect_timeout": CONNECT_TIMEOUT} if psycopg else {}
         if psycopg and not writer:
-            # readers: no server-side prepared statements, so every query is planned for its own values
-            # (a generic plan cannot use an index for LIKE 'prefix%')
-            connect_args |= {"prepare_threshold": None,
-                             "options": f"-c statement_timeout={int(statement_timeout * 1000)}"}
+            connect_args |= {"options": f"-c statement_timeout={int(statement_timeout * 1000)}"}
         engine = create_engine(url, connect_args=connect_args,
                                **({} if writer else {"isolation_level": "AUTOCOMMIT"}))
         ping_when_idle(engine)
         if psycopg:
             event.listen(engine, "before_cursor_execute", _binary_results)
+            if not writer:
+                event.listen(engine, "do_execute", _prepared)
         return engine
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -92,6 +91,14 @@ def _binary_results(conn, cursor, statement, parameters, context, executemany) -
     format: documents (``bytea``) arrive as they are stored, not hex-encoded at twice their size and decoded."""
     if context is not None and context.execution_options.get("binary"):
         cursor.format = Format.BINARY
+
+
+def _prepared(cursor, statement, parameters, context):
+    """Readers prepare a statement on the server only when it runs with the execution option ``prepare=True`` (a
+    look-up by key, whose generic plan is the custom one: PostgreSQL then neither parses nor plans it again); any
+    other is planned for its own values (a generic plan cannot use an index for ``LIKE 'prefix%'``)."""
+    cursor.execute(statement, parameters, prepare=bool(context is not None and context.execution_options.get("prepare")))
+    return True
 
 
 class InlineDispatcher:
@@ -258,7 +265,7 @@ class Runtime:
                 self.projector.settle()
             self.commands = Commands(self.store, self.ids)
             #: Users as the write side has them (authentication, permissions).
-            self.principals = Principals(self.commands)
+            self.principals = Principals(self.commands, self.read_engine)
             self.dispatcher = (InlineDispatcher(self.projector) if settings.embedded
                                else RqDispatcher(self.projector, settings.redis_url, settings.queue,
                                                  settings.write_wait_seconds,
