@@ -126,7 +126,8 @@ class ReadModel:
         kept for ``key`` at the current projection position, or counted (and kept)."""
         if not conditions:
             counts = self.schema.counts
-            kept = conn.execute(select(counts.c.rows).where(counts.c.name == res.name)).scalar()
+            kept = conn.execute(select(counts.c.rows).where(counts.c.name == res.name)
+                                .execution_options(prepare=True)).scalar()
             if kept is not None:
                 return kept
         position = self.schema.position(conn, self.projection)

@@ -334,7 +334,8 @@ class ReadSchema:
     def position(self, conn, name: str) -> int:
         """The id of the last event projection ``name`` applied to these tables (0: none yet)."""
         p = self.positions
-        return conn.execute(select(p.c.position).where(p.c.name == name)).scalar() or 0
+        query = select(p.c.position).where(p.c.name == name).execution_options(prepare=True)
+        return conn.execute(query).scalar() or 0
 
     @property
     def all_tables(self) -> list[Table]:

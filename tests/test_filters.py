@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
+from projections import filters as filters_module
+
 
 @pytest.fixture
 def fleet(api):
@@ -96,6 +98,16 @@ def test_relation_path_to_data_center(api, fleet):
     assert hosts(api, model__manufacturer__name="Dell") == ALL  # not a filter field of assets
     result = api.get("/api/data-center-assets/", params={"model__manufacturer__name": "Dell"})
     assert result.headers["X-Ignored-Filters"] == "model__manufacturer__name"
+
+
+@pytest.mark.parametrize("candidates", [filters_module.CANDIDATES, 1], ids=["ids-first", "subquery"])
+def test_paths_through_two_relations(api, fleet, monkeypatch, candidates):
+    monkeypatch.setattr(filters_module, "CANDIDATES", candidates)  # 1: the related ids are never read first
+    assert hosts(api, rack__server_room__data_center=str(fleet["dc2"])) == ["DB-delta", "db-gamma"]
+    assert hosts(api, rack__server_room__data_center=str(fleet["dc1"])) == ["Srv-Alpha", "srv-beta"]
+    assert hosts(api, rack__server_room__data_center="999999") == []
+    assert hosts(api, service_env__service__name="web") == ["DB-delta", "Srv-Alpha", "srv-beta"]
+    assert hosts(api, service_env__service__name="nothing") == []
 
 
 def test_ignored_lookups_are_named(api, fleet):
