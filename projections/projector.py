@@ -567,8 +567,6 @@ class Projector:
         p = self.schema.pending
         with self._local, self.engine.begin() as conn:
             self.lock(conn)
-            if conn.dialect.name == "postgresql":  # a chunk lost in a crash is still pending: it is rendered again
-                conn.execute(text("SET LOCAL synchronous_commit = off"))
             rows = conn.execute(select(p.c.resource, p.c.id).order_by(p.c.resource, p.c.id).limit(limit)).all()
             if not rows:
                 return 0
