@@ -45,11 +45,11 @@ class Principal:
 class Principals:
     """Users and their groups' permissions from the event store, cached by stream version."""
 
-    def __init__(self, commands: Commands, engine: Engine | None = None):
-        """``engine``: where stream versions are read (a reader in autocommit; default: the store's)."""
+    def __init__(self, commands: Commands, engine: Engine):
+        """``engine``: where stream versions are read (a reader, in autocommit on PostgreSQL)."""
         self.commands = commands
         self.store = commands.store
-        self.engine = engine or self.store.recorder.datastore.engine
+        self.engine = engine
         events = self.store.recorder.events_record_cls.__table__
         self._latest = (select(events.c.originator_id, func.max(events.c.originator_version))
                         .where(events.c.originator_id.in_(bindparam("ids", expanding=True)))

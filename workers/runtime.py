@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
-from psycopg.pq import Format
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
 from sqlalchemy.engine import Engine
@@ -65,10 +64,8 @@ def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) ->
         engine = create_engine(url, connect_args=connect_args,
                                **({} if writer else {"isolation_level": "AUTOCOMMIT"}))
         ping_when_idle(engine)
-        if psycopg:
-            event.listen(engine, "before_cursor_execute", _binary_results)
-            if not writer:
-                event.listen(engine, "do_execute", _prepared)
+        if psycopg and not writer:
+            event.listen(engine, "do_execute", _read)
         return engine
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -86,18 +83,14 @@ def make_engine(url: str, writer: bool = False, statement_timeout: float = 0) ->
     return engine
 
 
-def _binary_results(conn, cursor, statement, parameters, context, executemany) -> None:
-    """A statement run with the execution option ``binary=True`` has its results sent in PostgreSQL's binary
-    format: documents (``bytea``) arrive as they are stored, not hex-encoded at twice their size and decoded."""
-    if context is not None and context.execution_options.get("binary"):
-        cursor.format = Format.BINARY
-
-
-def _prepared(cursor, statement, parameters, context):
-    """Readers prepare a statement on the server only when it runs with the execution option ``prepare=True`` (a
-    look-up by key, whose generic plan is the custom one: PostgreSQL then neither parses nor plans it again); any
-    other is planned for its own values (a generic plan cannot use an index for ``LIKE 'prefix%'``)."""
-    cursor.execute(statement, parameters, prepare=bool(context is not None and context.execution_options.get("prepare")))
+def _read(cursor, statement, parameters, context):
+    """How a reader runs a statement, from its execution options: ``binary=True`` has the results sent in
+    PostgreSQL's binary format (documents, ``bytea``, arrive as stored, not hex-encoded at twice their size);
+    ``prepare=True`` prepares it on the server (a look-up by key, whose generic plan is the custom one: it is then
+    neither parsed nor planned again). Any other is planned for its own values (a generic plan cannot use an
+    index for ``LIKE 'prefix%'``)."""
+    options = context.execution_options if context is not None else {}
+    cursor.execute(statement, parameters, prepare=bool(options.get("prepare")), binary=bool(options.get("binary")))
     return True
 
 
