@@ -575,7 +575,10 @@ class Projector:
                 dirty[row.resource].add(row.id)
             taken = {name: sorted(ids) for name, ids in dirty.items()}
             self._inserts = Inserts()
-            loader = Loader(conn, self.schema, self._inserts)
+            position = self.position(conn)  # rendering changes no stored values: what a chunk read stays true
+            carried, self._carried = self._carried, None
+            loader = Loader(conn, self.schema, self._inserts,
+                            carried[1] if carried is not None and carried[0] == position else None)
             for name, ids in taken.items():
                 loader.prefetch_states(name, set(ids))  # one query, not one per record
             created: dict[str, set[int]] = defaultdict(set)
@@ -586,6 +589,11 @@ class Projector:
             self._drain(conn)
             for name, ids in taken.items():  # the lock is held: no other row of this range was queued meanwhile
                 conn.execute(delete(p).where(p.c.resource == name, p.c.id.between(ids[0], ids[-1])))
+        for name, ids in taken.items():  # the next chunk renders others; what they nest is what it reuses
+            for pk in ids:
+                loader.forget(name, pk)
+        if len(loader.cache) <= CARRIED:
+            self._carried = (position, loader.cache)
         return len(rows)
 
     def settle(self, until: int | None = None, progress=None, pause: bool = False) -> int:

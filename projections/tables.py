@@ -8,6 +8,7 @@ import logging
 from decimal import Decimal
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     Column,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     any_,
     bindparam,
+    event,
     func,
     inspect,
     select,
@@ -52,6 +54,11 @@ LAYOUT = 5
 #: A record's id: on SQLite an ``INTEGER PRIMARY KEY``, i.e. the rowid itself (a ``BIGINT`` key is a second
 #: index beside the rowid: every look-up by id walks both, and an index on another column is not in id order).
 RECORD_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+#: PostgreSQL: how full (percent) an insert leaves a resource table's pages. A record rendered again (a data
+#: center renamed under 100,000 assets) gets a new row version; where it fits in the same page it is a HOT
+#: update, which enters none of the table's indexes (45 for data-center assets) instead of every one.
+FILLFACTOR = 70
 
 
 def catalogue_fingerprint() -> str:
@@ -229,6 +236,8 @@ class ReadSchema:
                  Column("doc", LargeBinary, nullable=False),
                  Column("stream_version", Integer, nullable=False)]
         table = Table(name, self.metadata, *cols)
+        event.listen(table, "after_create",
+                     DDL(f"ALTER TABLE %(fullname)s SET (fillfactor = {FILLFACTOR})").execute_if(dialect="postgresql"))
         self._id_index(table)
         texts = tuple(f.name for f in column_fields(res) if f.kind in ("string", "mac") and f.name in res.filter_fields)
         for column in texts:

@@ -10,6 +10,7 @@ import pytest
 
 from commands.catalog import CATALOG
 from projections.generations import generations
+from projections.projector import Projector
 from conftest import FAN_OUT
 
 RACKED = FAN_OUT + 5
@@ -69,3 +70,24 @@ def test_deferred_records_are_queued_with_the_batch_and_rendered_in_chunks(rt, a
     assert _shown(api) == ["DC-new"]
     shown = api.get(f"/api/data-center-assets/{first}/").json  # rendered again with what it lists
     assert [e["mac"] for e in shown["ethernet"]] == ["02:00:00:00:00:01"] and shown["disk"] == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # two projectors in hand: no worker runs
+def test_a_chunk_reuses_what_the_one_before_read_only_while_nothing_was_projected(rt, api):
+    """Chunks reuse the nested records' values the chunk before read; another projector moving the position in
+    between (here: the room renamed) makes the next chunk read them again."""
+    placed = _rack(api)
+    dcs, rooms = CATALOG["data-centers"], CATALOG["server-rooms"]
+    rt.commands.atomic(lambda batch: rt.commands.change(dcs, rt.commands.load(dcs, placed["dc"]), {"name": "DC-new"},
+                                                        None, batch))
+    rt.projector.catch_up()
+    assert rt.projector.render_pending(limit=2) == 2
+    rt.commands.atomic(lambda batch: rt.commands.change(rooms, rt.commands.load(rooms, placed["room"]),
+                                                        {"name": "room-new"}, None, batch))
+    other = Projector(rt.write_engine, rt.store)
+    other.catch_up()  # the rename's batch, by another projector of the same read model
+    while rt.projector.render_pending():
+        pass
+    page = api.get("/api/data-center-assets/", params={"limit": "1000"}).json["results"]
+    assert {(a["rack"]["server_room"]["name"], a["rack"]["server_room"]["data_center"]["name"]) for a in page} == {
+        ("room-new", "DC-new")}
