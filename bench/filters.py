@@ -45,6 +45,7 @@ def inventory(n: int, seed: int = 7):
     rnd = random.Random(seed)
     yield {"resource": "environments", "key": "env-prod", "body": {"name": "prod"}}
     yield {"resource": "environments", "key": "env-test", "body": {"name": "test"}}
+    yield {"resource": "assetholders", "key": "owner", "body": {"name": "Allegro"}}
     for m in range(10):
         yield {"resource": "manufacturers", "key": f"man{m}", "body": {"name": f"Maker {m}"}}
     for m in range(50):
@@ -66,6 +67,7 @@ def inventory(n: int, seed: int = 7):
         yield {"resource": "data-center-assets", "body": {
             "hostname": f"srv-{rnd.choice(WORDS)}-{i:07d}.dc{i % 4}.example.com",
             "sn": f"SN{i:09d}", "barcode": f"BC{i:09d}", "model": {"key": f"model{rnd.randrange(50)}"},
+            "property_of": {"key": "owner"},
             "rack": {"key": f"rack{rnd.randrange(400)}"}, "position": rnd.randint(1, 47),
             "status": rnd.choice([1, 2, 2, 2, 3, 4]), "tags": tags,
             "invoice_date": f"{rnd.randint(2015, 2025)}-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}",

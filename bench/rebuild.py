@@ -67,7 +67,9 @@ def generation(rt: Runtime) -> dict[str, float]:
 def run(url: str, n: int) -> dict:
     rt = Runtime(Settings(database_url=url, redis_url=None, secret_key="bench-" + "x" * 32))
     try:
-        run_import(rt.commands, (json.dumps(line) for line in inventory(n)), None)
+        report = run_import(rt.commands, (json.dumps(line) for line in inventory(n)), None)
+        if report.errors:
+            raise SystemExit(f"{len(report.errors)} invalid lines, the first: {report.errors[0]}")
         rt.projector.catch_up()
         events = rt.projector.head()
         return {"events": events, "in_place": in_place(rt), "generation": generation(rt)}
