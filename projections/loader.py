@@ -36,11 +36,25 @@ class Inserts:
         return self.rows[table].get(key) if table in self.rows else None
 
     def drain(self, conn: Connection, table: Table | None = None) -> None:
-        """Insert the queued rows (of ``table``, or all), one executemany per table."""
+        """Insert the queued rows (of ``table``, or all): one ``COPY`` per table on PostgreSQL, else one
+        executemany."""
         for t in [table] if table is not None else list(self.rows):
             rows = self.rows.pop(t, None)
-            if rows:
+            if rows and conn.dialect.name == "postgresql":
+                _copy(conn, t, list(rows.values()))
+            elif rows:
                 conn.execute(insert(t), list(rows.values()))
+
+
+def _copy(conn: Connection, table: Table, rows: list[dict]) -> None:
+    """``COPY`` ``rows`` (dicts with the same keys) into ``table``, in the caller's transaction."""
+    columns = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    with conn.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
 
 
 def chunks(items: list, size: int = 500):
