@@ -5,9 +5,9 @@ matching row (a short ``icontains`` runs its trigram search twice, a tag is
 intersected with the whole table). Between two projection batches the read
 tables do not change, so a count taken at projection position P is still exact
 while the position is P: the cache keeps (P, count) per list and a request
-first reads the position (one indexed row) to decide. The position is read
-before the count, so a batch committed in between only makes the entry look
-older than it is (the next request counts again), never newer.
+reads the position (one indexed row, with its first page) to decide. The
+position is read before the count, so a batch committed in between only makes
+the entry look older than it is (the next request counts again), never newer.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import msgspec
-from sqlalchemy import Select, Table, bindparam, func, select, union_all
+from sqlalchemy import BigInteger, Select, Table, bindparam, func, literal, select, union_all
 from sqlalchemy.engine import Engine
 
 from commands.catalog import CATALOG, Resource
@@ -79,10 +79,11 @@ class ReadModel:
 
         ``params`` maps each query parameter to its value (a list when repeated).
         Raises :class:`FilterError` for a lookup value that cannot be used.
-        The count comes first: an unfiltered list reads it from the projector's
-        counts, a filtered one from :class:`Counts` while the projection has not
-        moved since it was taken. A page past the middle is read from the end, in
-        reverse order.
+        An unfiltered list reads its count from the projector's counts, a
+        filtered one from :class:`Counts` while the projection has not moved
+        since it was taken. A first page is read with what its count comes from
+        (one statement); a later page needs the count first: one past the middle
+        is read from the end, in reverse order.
         """
         t = self.schema.table(res)
         with self.engine.connect() as conn:
@@ -91,21 +92,45 @@ class ReadModel:
             if regions is not None and res.region_column:
                 conditions.append(among(t.c[res.region_column], sorted(regions), self.engine.dialect.name))
             keys = self.ordering(res, t, last(params.get("ordering")))
-            count = self._count(conn, res, t, conditions, count_key(res.name, params, scope, regions))
+            key = count_key(res.name, params, scope, regions)
+            if offset == 0:  # read forwards whatever the count: the page first, with what the count comes from
+                rows = conn.execute(self._page(res, t, conditions, keys, limit, 0, False,
+                                               self._count_sources(res, conditions))).all()
+                read = (rows[0].kept, rows[0].at) if rows else None  # none: counted as for a later page
+                return self._count(conn, res, t, conditions, key, read), self._docs(conn, res, rows), ignored
+            count = self._count(conn, res, t, conditions, key)
             backwards = offset > count // 2
             if backwards:
                 limit, offset = min(limit, count - offset), max(0, count - offset - limit)
             if limit <= 0:
                 return count, [], ignored
-            # deferred join: the offset walks narrow (indexed) rows, documents are read for the page only
-            ids = select(t.c.id).where(*conditions).order_by(*_clauses(keys, backwards)).limit(limit).offset(offset)
-            if res.polymorphic:
-                docs = self._documents(conn, conn.execute(select(t.c.id, t.c.resource).where(t.c.id.in_(ids))
-                                                          .order_by(*_clauses(keys))).all())
-            else:
-                docs = conn.execute(select(t.c.doc).where(t.c.id.in_(ids)).order_by(*_clauses(keys))
-                                    .execution_options(binary=True)).scalars().all()
+            docs = self._docs(conn, res, conn.execute(self._page(res, t, conditions, keys, limit, offset,
+                                                                 backwards)).all())
         return count, docs, ignored
+
+    def _page(self, res: Resource, t: Table, conditions: list, keys: list, limit: int, offset: int,
+              backwards: bool, extra: tuple = ()) -> Select:
+        """The rows of one page, in order, and the columns ``extra``: documents (base objects: ids and types)."""
+        # deferred join: the offset walks narrow (indexed) rows, documents are read for the page only
+        ids = select(t.c.id).where(*conditions).order_by(*_clauses(keys, backwards)).limit(limit).offset(offset)
+        columns = (t.c.id, t.c.resource) if res.polymorphic else (t.c.doc,)
+        return (select(*columns, *extra).where(t.c.id.in_(ids)).order_by(*_clauses(keys))
+                .execution_options(binary=True))
+
+    def _docs(self, conn, res: Resource, rows: list) -> list[bytes]:
+        """The documents of a page's rows."""
+        if res.polymorphic:
+            return self._documents(conn, [(row.id, row.resource) for row in rows])
+        return [row.doc for row in rows]
+
+    def _count_sources(self, res: Resource, conditions: list) -> tuple:
+        """What a count is read from, as columns for the page's statement: ``kept``, the projector's count of
+        an unfiltered list; ``at``, the projection position that kept filtered counts are dated by."""
+        counts, positions = self.schema.counts, self.schema.positions
+        kept = (select(counts.c.rows).where(counts.c.name == res.name).scalar_subquery() if not conditions
+                else literal(None, BigInteger))
+        at = select(positions.c.position).where(positions.c.name == self.projection).scalar_subquery()
+        return kept.label("kept"), at.label("at")
 
     def _documents(self, conn, page: list) -> list[bytes]:
         """The documents of the base objects ``page`` ((id, resource) rows, in order), each read from its type's
@@ -121,16 +146,18 @@ class ReadModel:
         found = dict(conn.execute(query.execution_options(binary=True)).all())
         return [found[pk] for pk, _name in page if pk in found]  # (one deleted in between is left out)
 
-    def _count(self, conn, res: Resource, t, conditions: list, key) -> int:
+    def _count(self, conn, res: Resource, t, conditions: list, key, read: tuple | None = None) -> int:
         """Rows matching ``conditions``: without any, the projector's count (when it has one); else the count
-        kept for ``key`` at the current projection position, or counted (and kept)."""
-        if not conditions:
+        kept for ``key`` at the current projection position, or counted (and kept). ``read``: (the projector's
+        count, the position) when the page's statement read them (:meth:`_count_sources`)."""
+        kept, position = read or (None, None)
+        if not conditions and read is None:
             counts = self.schema.counts
             kept = conn.execute(select(counts.c.rows).where(counts.c.name == res.name)
                                 .execution_options(prepare=True)).scalar()
-            if kept is not None:
-                return kept
-        position = self.schema.position(conn, self.projection)
+        if not conditions and kept is not None:
+            return kept
+        position = self.schema.position(conn, self.projection) if read is None else position or 0
         count = self.counts.get(key, position)
         if count is None:
             count = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()

@@ -190,6 +190,32 @@ def test_a_filtered_page_is_two_statements(rt, api, fleet):
         event.remove(rt.read_engine, "before_cursor_execute", count)
 
 
+def test_a_first_page_is_read_with_its_count_in_one_statement(rt, api, fleet):
+    """A first page reads what its count comes from (the projector's count, or the position that a kept count is
+    dated by) in its own statement; a later page reads its count first, to choose the direction."""
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        if any(name in statement for name in ("read_data_center_assets", "read_positions", "read_counts")):
+            statements.append(statement)
+
+    def listed(**params) -> tuple[int, list[str], int]:
+        statements.clear()
+        page = api.get("/api/data-center-assets/", params={"ordering": "sn", **params}).json
+        return page["count"], [a["hostname"] for a in page["results"]], len(statements)
+
+    event.listen(rt.read_engine, "before_cursor_execute", record)
+    try:
+        assert listed(limit="2") == (4, ["Srv-Alpha", "srv-beta"], 1)
+        assert listed(limit="2", offset="2") == (4, ["db-gamma", "DB-delta"], 2)
+        assert listed(hostname__icontains="db", limit="1") == (2, ["db-gamma"], 2)  # counted
+        assert listed(hostname__icontains="db", limit="1") == (2, ["db-gamma"], 1)  # the count kept
+        assert listed(hostname__icontains="db", limit="1", offset="1") == (2, ["DB-delta"], 2)
+        assert listed(hostname__icontains="zq") == (0, [], 3)  # an empty page, then the position and the count  # no page: the count read as a later page's
+    finally:
+        event.remove(rt.read_engine, "before_cursor_execute", record)
+
+
 def test_a_filtered_count_is_kept_until_the_projection_moves(rt, api, fleet):
     counts = []
 
