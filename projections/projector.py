@@ -225,9 +225,19 @@ class Projector:
             self.lock(conn)
             result = self.step(conn, limit)
         loader, self._loader = self._loader, None
-        if result[1] is not None and loader is not None and len(loader.cache) <= CARRIED:
-            self._carried = (result[1], loader.cache)
+        if result[1] is not None and loader is not None:
+            self._carry(result[1], loader.cache)
         return result
+
+    def _carry(self, position: int, cache: dict) -> None:
+        """Keep ``cache`` (stored values as of ``position``, just committed) for the next transaction."""
+        if len(cache) <= CARRIED:
+            self._carried = (position, cache)
+
+    def _carried_at(self, position: int | None) -> dict | None:
+        """The values kept by :meth:`_carry` if they are as of ``position`` (then given up either way)."""
+        carried, self._carried = self._carried, None
+        return carried[1] if carried is not None and carried[0] == position else None
 
     def step(self, conn: Connection, limit: int) -> tuple[int, int | None, int]:
         """Apply up to ``limit`` events in the caller's transaction, which holds the lock: as :meth:`_batch`."""
@@ -307,9 +317,7 @@ class Projector:
     # applying -----------------------------------------------------------
     def _apply(self, conn: Connection, events: list, start: int | None = None) -> None:
         self._inserts = Inserts()
-        carried, self._carried = self._carried, None
-        loader = Loader(conn, self.schema, self._inserts,
-                        carried[1] if carried is not None and carried[0] == start else None)
+        loader = Loader(conn, self.schema, self._inserts, self._carried_at(start))
         self._loader = loader
         dirty: dict[str, set[int]] = defaultdict(set)
         created: dict[str, set[int]] = defaultdict(set)  # ids by family
@@ -576,9 +584,7 @@ class Projector:
             taken = {name: sorted(ids) for name, ids in dirty.items()}
             self._inserts = Inserts()
             position = self.position(conn)  # rendering changes no stored values: what a chunk read stays true
-            carried, self._carried = self._carried, None
-            loader = Loader(conn, self.schema, self._inserts,
-                            carried[1] if carried is not None and carried[0] == position else None)
+            loader = Loader(conn, self.schema, self._inserts, self._carried_at(position))
             for name, ids in taken.items():
                 loader.prefetch_states(name, set(ids))  # one query, not one per record
             created: dict[str, set[int]] = defaultdict(set)
@@ -592,8 +598,7 @@ class Projector:
         for name, ids in taken.items():  # the next chunk renders others; what they nest is what it reuses
             for pk in ids:
                 loader.forget(name, pk)
-        if len(loader.cache) <= CARRIED:
-            self._carried = (position, loader.cache)
+        self._carry(position, loader.cache)
         return len(rows)
 
     def settle(self, until: int | None = None, progress=None, pause: bool = False) -> int:

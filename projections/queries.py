@@ -96,7 +96,7 @@ class ReadModel:
             if offset == 0:  # read forwards whatever the count: the page first, with what the count comes from
                 rows = conn.execute(self._page(res, t, conditions, keys, limit, 0, False,
                                                self._count_sources(res, conditions))).all()
-                read = (rows[0].kept, rows[0].at) if rows else None  # none: counted as for a later page
+                read = (rows[0].kept, rows[0].at) if rows else None  # none: read as for a later page
                 return self._count(conn, res, t, conditions, key, read), self._docs(conn, res, rows), ignored
             count = self._count(conn, res, t, conditions, key)
             backwards = offset > count // 2
@@ -148,16 +148,13 @@ class ReadModel:
 
     def _count(self, conn, res: Resource, t, conditions: list, key, read: tuple | None = None) -> int:
         """Rows matching ``conditions``: without any, the projector's count (when it has one); else the count
-        kept for ``key`` at the current projection position, or counted (and kept). ``read``: (the projector's
-        count, the position) when the page's statement read them (:meth:`_count_sources`)."""
-        kept, position = read or (None, None)
-        if not conditions and read is None:
-            counts = self.schema.counts
-            kept = conn.execute(select(counts.c.rows).where(counts.c.name == res.name)
-                                .execution_options(prepare=True)).scalar()
-        if not conditions and kept is not None:
+        kept for ``key`` at the current projection position, or counted (and kept). ``read``: what
+        :meth:`_count_sources` gives, when the page's statement read it (else read here)."""
+        if read is None:
+            read = conn.execute(select(*self._count_sources(res, conditions)).execution_options(prepare=True)).one()
+        kept, position = read[0], read[1] or 0
+        if kept is not None:
             return kept
-        position = self.schema.position(conn, self.projection) if read is None else position or 0
         count = self.counts.get(key, position)
         if count is None:
             count = conn.execute(select(func.count()).select_from(t).where(*conditions)).scalar()
